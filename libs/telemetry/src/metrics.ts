@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { metrics, type Meter } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+
+export interface MetricsRuntime {
+  meter: Meter;
+  /** Serves the Prometheus text format; mount it on GET /metrics. */
+  handle(request: IncomingMessage, response: ServerResponse): void;
+  shutdown(): Promise<void>;
+}
+
+/** Latency buckets in milliseconds, fine-grained below 50 ms where the authorization budget lives. */
+export const LATENCY_BUCKETS_MS = [0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 250, 500, 1000, 2500, 5000];
+
+export function createMetrics(service: string): MetricsRuntime {
+  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': service }),
+    readers: [exporter],
+  });
+  metrics.setGlobalMeterProvider(provider);
+  const meter = provider.getMeter(service);
+  registerRuntimeMetrics(meter);
+  return {
+    meter,
+    handle: (request, response) => exporter.getMetricsRequestHandler(request, response),
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+/** Event-loop delay is the first sign of a CPU-bound Node process; memory is the second. */
+function registerRuntimeMetrics(meter: Meter): void {
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  meter
+    .createObservableGauge('nodejs.eventloop.delay.p99', {
+      unit: 's',
+      description: 'Event-loop delay, 99th percentile',
+    })
+    .addCallback((result) => {
+      result.observe(loopDelay.percentile(99) / 1e9);
+      loopDelay.reset();
+    });
+  meter
+    .createObservableGauge('process.memory.usage', { unit: 'By', description: 'Resident set size' })
+    .addCallback((result) => result.observe(process.memoryUsage.rss()));
+}
