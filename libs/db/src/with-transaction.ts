@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assert } from '@acq/assert';
+import type pg from 'pg';
+import { DatabaseError, DatabaseErrorCode, isRetryableTransactionError } from './errors.ts';
+import {
+  TRANSACTION_ATTEMPT_COUNT_MAX,
+  TRANSACTION_RETRY_BACKOFF_MS_BASE,
+  TRANSACTION_RETRY_BACKOFF_MS_MAX,
+} from './limits.ts';
+
+export const IsolationLevel = {
+  readCommitted: 'READ COMMITTED',
+  repeatableRead: 'REPEATABLE READ',
+  serializable: 'SERIALIZABLE',
+} as const;
+export type IsolationLevel = (typeof IsolationLevel)[keyof typeof IsolationLevel];
+
+export interface TransactionOptions {
+  isolation?: IsolationLevel;
+  /** Total attempts including the first; lower than TRANSACTION_ATTEMPT_COUNT_MAX if the caller is latency bound. */
+  attemptCountMax?: number;
+}
+
+/**
+ * Runs `work` inside BEGIN/COMMIT on one pooled client and rolls back on any error. Serialization
+ * failures and deadlocks are retried with jittered backoff, so `work` must be safe to run again:
+ * it may only have effects through `client` (which the rollback undoes).
+ */
+export async function withTransaction<Result>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<Result>,
+  options: TransactionOptions = {},
+): Promise<Result> {
+  const attemptCountMax = options.attemptCountMax ?? TRANSACTION_ATTEMPT_COUNT_MAX;
+  assert(attemptCountMax >= 1 && attemptCountMax <= TRANSACTION_ATTEMPT_COUNT_MAX, 'attemptCountMax out of range');
+  const begin = options.isolation === undefined ? 'BEGIN' : `BEGIN ISOLATION LEVEL ${options.isolation}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runOnce(pool, begin, work);
+    } catch (error) {
+      if (!isRetryableTransactionError(error)) throw error;
+      if (attempt >= attemptCountMax) {
+        throw new DatabaseError(
+          DatabaseErrorCode.transactionRetriesExhausted,
+          `transaction failed after ${attempt} attempts`,
+          { cause: error },
+        );
+      }
+      await sleep(retryBackoffMs(attempt));
+    }
+  }
+}
+
+async function runOnce<Result>(
+  pool: pg.Pool,
+  begin: string,
+  work: (client: pg.PoolClient) => Promise<Result>,
+): Promise<Result> {
+  const client = await pool.connect();
+  let connectionBroken = false;
+  try {
+    await client.query(begin);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      // A failed ROLLBACK means the connection is unusable; destroy it rather than return it to the pool.
+      connectionBroken = true;
+      throw new AggregateError([error, rollbackError], 'transaction failed and rollback failed', { cause: error });
+    }
+    throw error;
+  } finally {
+    client.release(connectionBroken);
+  }
+}
+
+/** Exponential backoff with full jitter, so competing transactions do not collide again in lockstep. */
+export function retryBackoffMs(attempt: number): number {
+  assert(attempt >= 1, 'attempt starts at 1');
+  const ceilingMs = Math.min(TRANSACTION_RETRY_BACKOFF_MS_MAX, TRANSACTION_RETRY_BACKOFF_MS_BASE * 2 ** attempt);
+  return Math.floor(Math.random() * ceilingMs) + 1;
+}
