@@ -1,0 +1,345 @@
+/**
+ * Packs and unpacks MTI + bitmap + fields for any compiled spec. The decoder checks every length
+ * against both the field's maximum and the bytes that remain before it reads, so a hostile frame
+ * can only produce an IsoCodecError, never an out-of-bounds read. The encoder measures the whole
+ * message first and writes it into one buffer.
+ */
+import { assert } from '@acq/assert';
+import {
+  BCD_DIGIT_PAIR,
+  BCD_TRACK_PAIR,
+  isDigitCharCode,
+  isDigitNibble,
+  isPadNibble,
+  isTrackNibble,
+  nibbleOfCharCode,
+  TRACK_SEPARATOR_CHAR,
+} from './bcd.ts';
+import { IsoCodecError, NO_FIELD } from './errors.ts';
+import { ENCODING_CODE, LENGTH_KIND_CODE, type MessageSpec } from './spec.ts';
+
+/** Numeric and track fields are digit strings without pad ('=' kept), text is a string, binary a Buffer. */
+export type FieldValue = string | Buffer;
+
+export interface IsoMessage {
+  mti: string;
+  fields: Map<number, FieldValue>;
+}
+
+const MTI_DIGITS = 4;
+const BITMAP_PRIMARY_BYTES = 8;
+const FIELDS_PER_BITMAP = 64;
+const ENC_N_RIGHT = ENCODING_CODE['n-bcd-right'];
+const ENC_Z = ENCODING_CODE['z-bcd'];
+const ENC_N_ASCII = ENCODING_CODE['n-ascii'];
+const ENC_BINARY = ENCODING_CODE.binary;
+const KIND_FIXED = LENGTH_KIND_CODE.fixed;
+const KIND_LL = LENGTH_KIND_CODE.LL;
+
+function mtiBytesOf(spec: MessageSpec): number {
+  return spec.mtiEncoding === 'bcd' ? MTI_DIGITS / 2 : MTI_DIGITS;
+}
+
+function prefixBytesOf(spec: MessageSpec, lengthKind: number): number {
+  if (lengthKind === KIND_FIXED) return 0;
+  if (spec.prefixIsBcd) return lengthKind === KIND_LL ? 1 : 2;
+  return lengthKind === KIND_LL ? 2 : 3;
+}
+
+function contentBytesOf(encodingCode: number, units: number): number {
+  return encodingCode <= ENC_Z ? (units + 1) >> 1 : units;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+// ---------------------------------------------------------------------------------------------
+
+/** Decodes MTI + bitmap + fields occupying exactly bytes[start, end). */
+export function unpackMessageRange(spec: MessageSpec, bytes: Buffer, start: number, end: number): IsoMessage {
+  assert(start >= 0 && start <= end, 'unpack range start');
+  assert(end <= bytes.length, 'unpack range end');
+  if (end - start > spec.messageBytesMax) {
+    throw new IsoCodecError('FRAME_TOO_LARGE', NO_FIELD, start, `message of ${end - start} bytes`);
+  }
+  const mti = readMti(spec, bytes, start, end);
+  let offset = start + mtiBytesOf(spec);
+  const bitmapStart = offset;
+  if (offset + BITMAP_PRIMARY_BYTES > end) throw new IsoCodecError('TRUNCATED', NO_FIELD, offset, 'bitmap');
+  let bitmapBytes = BITMAP_PRIMARY_BYTES;
+  if (((bytes[offset] as number) & 0x80) !== 0) {
+    if (!spec.secondaryBitmap) throw new IsoCodecError('UNKNOWN_FIELD', 1, offset, 'secondary bitmap not in spec');
+    bitmapBytes = BITMAP_PRIMARY_BYTES * 2;
+    if (offset + bitmapBytes > end) throw new IsoCodecError('TRUNCATED', 1, offset, 'secondary bitmap');
+  }
+  offset += bitmapBytes;
+  const fields = new Map<number, FieldValue>();
+  for (let byteIndex = 0; byteIndex < bitmapBytes; byteIndex++) {
+    const bitmapByte = bytes[bitmapStart + byteIndex] as number;
+    if (bitmapByte === 0) continue;
+    for (let bit = 0; bit < 8; bit++) {
+      if ((bitmapByte & (0x80 >> bit)) === 0) continue;
+      const fieldNumber = byteIndex * 8 + bit + 1;
+      if (fieldNumber === 1) continue;
+      offset = readField(spec, bytes, offset, end, fieldNumber, fields);
+    }
+  }
+  if (offset !== end) throw new IsoCodecError('TRAILING_BYTES', NO_FIELD, offset, `${end - offset} bytes after fields`);
+  return { mti, fields };
+}
+
+export function unpackMessage(spec: MessageSpec, bytes: Buffer): IsoMessage {
+  return unpackMessageRange(spec, asBuffer(bytes), 0, bytes.length);
+}
+
+/** Accepts any Uint8Array but decodes through Buffer methods without copying. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function readMti(spec: MessageSpec, bytes: Buffer, start: number, end: number): string {
+  const mtiBytes = mtiBytesOf(spec);
+  if (start + mtiBytes > end) throw new IsoCodecError('TRUNCATED', NO_FIELD, start, 'MTI');
+  if (spec.mtiEncoding === 'bcd') {
+    if (BCD_DIGIT_PAIR[bytes[start] as number] === 0 || BCD_DIGIT_PAIR[bytes[start + 1] as number] === 0) {
+      throw new IsoCodecError('BAD_MTI', NO_FIELD, start, 'MTI is not BCD');
+    }
+    return bytes.toString('hex', start, start + mtiBytes);
+  }
+  for (let index = start; index < start + mtiBytes; index++) {
+    if (!isDigitCharCode(bytes[index] as number)) throw new IsoCodecError('BAD_MTI', NO_FIELD, index, 'MTI digit');
+  }
+  return bytes.toString('latin1', start, start + mtiBytes);
+}
+
+function readLengthPrefix(spec: MessageSpec, bytes: Buffer, offset: number, lengthKind: number, fieldNumber: number) {
+  const prefixBytes = prefixBytesOf(spec, lengthKind);
+  let value = 0;
+  for (let index = offset; index < offset + prefixBytes; index++) {
+    const byte = bytes[index] as number;
+    if (spec.prefixIsBcd) {
+      if (BCD_DIGIT_PAIR[byte] === 0) throw new IsoCodecError('BAD_BCD', fieldNumber, index, 'length prefix');
+      value = value * 100 + (byte >> 4) * 10 + (byte & 0x0f);
+    } else {
+      if (!isDigitCharCode(byte)) throw new IsoCodecError('BAD_CHARACTER', fieldNumber, index, 'length prefix');
+      value = value * 10 + (byte - 48);
+    }
+  }
+  return value;
+}
+
+function readField(
+  spec: MessageSpec,
+  bytes: Buffer,
+  fieldOffset: number,
+  end: number,
+  fieldNumber: number,
+  fields: Map<number, FieldValue>,
+): number {
+  const encodingCode = spec.encodingByField[fieldNumber] as number;
+  if (encodingCode === 0) throw new IsoCodecError('UNKNOWN_FIELD', fieldNumber, fieldOffset, 'field not in spec');
+  const lengthKind = spec.lengthKindByField[fieldNumber] as number;
+  const lengthMax = spec.lengthByField[fieldNumber] as number;
+  let units = lengthMax;
+  let offset = fieldOffset;
+  if (lengthKind !== KIND_FIXED) {
+    const prefixBytes = prefixBytesOf(spec, lengthKind);
+    if (offset + prefixBytes > end) throw new IsoCodecError('TRUNCATED', fieldNumber, offset, 'length prefix');
+    units = readLengthPrefix(spec, bytes, offset, lengthKind, fieldNumber);
+    if (units > lengthMax) {
+      throw new IsoCodecError('LENGTH_EXCEEDS_MAX', fieldNumber, offset, `length ${units} above ${lengthMax}`);
+    }
+    offset += prefixBytes;
+  }
+  const contentBytes = contentBytesOf(encodingCode, units);
+  const contentEnd = offset + contentBytes;
+  if (contentEnd > end) {
+    throw new IsoCodecError('TRUNCATED', fieldNumber, offset, `needs ${contentBytes} bytes, ${end - offset} left`);
+  }
+  if (encodingCode === ENC_BINARY) {
+    fields.set(fieldNumber, bytes.subarray(offset, contentEnd));
+  } else if (encodingCode <= ENC_Z) {
+    fields.set(fieldNumber, readBcd(bytes, offset, contentEnd, units, encodingCode, fieldNumber));
+  } else {
+    if (encodingCode === ENC_N_ASCII) checkAsciiDigits(bytes, offset, contentEnd, fieldNumber);
+    fields.set(fieldNumber, bytes.toString('latin1', offset, contentEnd));
+  }
+  return contentEnd;
+}
+
+function checkAsciiDigits(bytes: Buffer, start: number, end: number, fieldNumber: number): void {
+  for (let index = start; index < end; index++) {
+    if (!isDigitCharCode(bytes[index] as number)) throw new IsoCodecError('BAD_CHARACTER', fieldNumber, index, 'digit');
+  }
+}
+
+function readBcd(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  digits: number,
+  encodingCode: number,
+  fieldNumber: number,
+): string {
+  const isTrack = encodingCode === ENC_Z;
+  const pairTable = isTrack ? BCD_TRACK_PAIR : BCD_DIGIT_PAIR;
+  const odd = (digits & 1) === 1;
+  const padLeads = odd && encodingCode === ENC_N_RIGHT;
+  const padTrails = odd && !padLeads;
+  // Whole bytes are checked with the table; the byte holding the pad nibble is checked nibble by nibble.
+  const fullStart = padLeads ? start + 1 : start;
+  const fullEnd = padTrails ? end - 1 : end;
+  for (let index = fullStart; index < fullEnd; index++) {
+    if (pairTable[bytes[index] as number] === 0) throw new IsoCodecError('BAD_BCD', fieldNumber, index, 'nibble');
+  }
+  if (padLeads) {
+    const byte = bytes[start] as number;
+    if (!isPadNibble(byte >> 4) || !isDigitNibble(byte & 0x0f)) {
+      throw new IsoCodecError('BAD_BCD', fieldNumber, start, 'leading pad');
+    }
+  }
+  if (padTrails) {
+    const byte = bytes[end - 1] as number;
+    const digitAllowed = isTrack ? isTrackNibble(byte >> 4) : isDigitNibble(byte >> 4);
+    if (!digitAllowed || !isPadNibble(byte & 0x0f)) {
+      throw new IsoCodecError('BAD_BCD', fieldNumber, end - 1, 'trailing pad');
+    }
+  }
+  let text = bytes.toString('hex', start, end);
+  if (padLeads) text = text.slice(1);
+  else if (padTrails) text = text.slice(0, digits);
+  if (isTrack && text.includes('d')) text = text.replaceAll('d', TRACK_SEPARATOR_CHAR);
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------------------------
+
+// Packing is synchronous, so one module-level scratch list of sorted field numbers is safe to reuse.
+const sortedFieldNumbers = new Int32Array(129);
+
+function collectSortedFieldNumbers(spec: MessageSpec, fields: Map<number, FieldValue>): number {
+  let count = 0;
+  for (const fieldNumber of fields.keys()) {
+    if (!Number.isInteger(fieldNumber) || fieldNumber < 2 || fieldNumber > spec.fieldNumberMax) {
+      throw new IsoCodecError('UNKNOWN_FIELD', Number.isInteger(fieldNumber) ? fieldNumber : NO_FIELD, 0, 'number');
+    }
+    if (spec.encodingByField[fieldNumber] === 0) {
+      throw new IsoCodecError('UNKNOWN_FIELD', fieldNumber, 0, 'field not in spec');
+    }
+    // Insertion sort: messages hold a few dozen fields at most and usually arrive nearly sorted.
+    let position = count;
+    while (position > 0 && (sortedFieldNumbers[position - 1] as number) > fieldNumber) {
+      sortedFieldNumbers[position] = sortedFieldNumbers[position - 1] as number;
+      position--;
+    }
+    sortedFieldNumbers[position] = fieldNumber;
+    count++;
+  }
+  return count;
+}
+
+/** Bytes the field occupies on the wire (prefix + content); validates type and length. */
+function encodedFieldBytes(spec: MessageSpec, fieldNumber: number, value: FieldValue): number {
+  const encodingCode = spec.encodingByField[fieldNumber] as number;
+  const isBinary = encodingCode === ENC_BINARY;
+  if (isBinary !== Buffer.isBuffer(value) || (!isBinary && typeof value !== 'string')) {
+    throw new IsoCodecError('BAD_VALUE_TYPE', fieldNumber, 0, isBinary ? 'needs a Buffer' : 'needs a string');
+  }
+  const units = value.length;
+  const lengthKind = spec.lengthKindByField[fieldNumber] as number;
+  const length = spec.lengthByField[fieldNumber] as number;
+  if (lengthKind === KIND_FIXED && units !== length) {
+    throw new IsoCodecError('BAD_LENGTH', fieldNumber, 0, `length ${units}, fixed ${length}`);
+  }
+  if (units > length) throw new IsoCodecError('LENGTH_EXCEEDS_MAX', fieldNumber, 0, `length ${units} above ${length}`);
+  return prefixBytesOf(spec, lengthKind) + contentBytesOf(encodingCode, units);
+}
+
+export function packMessage(spec: MessageSpec, message: IsoMessage): Buffer {
+  const count = collectSortedFieldNumbers(spec, message.fields);
+  const highest = count === 0 ? 0 : (sortedFieldNumbers[count - 1] as number);
+  const bitmapBytes = highest > FIELDS_PER_BITMAP ? BITMAP_PRIMARY_BYTES * 2 : BITMAP_PRIMARY_BYTES;
+  let size = mtiBytesOf(spec) + bitmapBytes;
+  for (let index = 0; index < count; index++) {
+    const fieldNumber = sortedFieldNumbers[index] as number;
+    size += encodedFieldBytes(spec, fieldNumber, message.fields.get(fieldNumber) as FieldValue);
+  }
+  if (size > spec.messageBytesMax) throw new IsoCodecError('FRAME_TOO_LARGE', NO_FIELD, 0, `message of ${size} bytes`);
+  const out = Buffer.allocUnsafe(size);
+  let offset = writeMti(spec, out, message.mti);
+  out.fill(0, offset, offset + bitmapBytes);
+  if (bitmapBytes > BITMAP_PRIMARY_BYTES) out[offset] = 0x80;
+  const bitmapStart = offset;
+  offset += bitmapBytes;
+  for (let index = 0; index < count; index++) {
+    const fieldNumber = sortedFieldNumbers[index] as number;
+    const bitIndex = fieldNumber - 1;
+    out[bitmapStart + (bitIndex >> 3)] = (out[bitmapStart + (bitIndex >> 3)] as number) | (0x80 >> (bitIndex & 7));
+    offset = writeField(spec, out, offset, fieldNumber, message.fields.get(fieldNumber) as FieldValue);
+  }
+  assert(offset === size, 'packed size matches the measured size');
+  return out;
+}
+
+function writeMti(spec: MessageSpec, out: Buffer, mti: string): number {
+  if (typeof mti !== 'string' || mti.length !== MTI_DIGITS) throw new IsoCodecError('BAD_MTI', NO_FIELD, 0, 'length');
+  for (let index = 0; index < MTI_DIGITS; index++) {
+    if (!isDigitCharCode(mti.charCodeAt(index))) throw new IsoCodecError('BAD_MTI', NO_FIELD, index, 'digit');
+  }
+  if (spec.mtiEncoding === 'ascii') return out.write(mti, 0, 'latin1');
+  return out.write(mti, 0, 'hex');
+}
+
+function writeLengthPrefix(spec: MessageSpec, out: Buffer, offset: number, lengthKind: number, units: number): number {
+  if (spec.prefixIsBcd) {
+    if (lengthKind === KIND_LL) {
+      out[offset] = ((Math.trunc(units / 10) % 10) << 4) | (units % 10);
+      return offset + 1;
+    }
+    const high = Math.trunc(units / 100) % 100;
+    const low = units % 100;
+    out[offset] = ((Math.trunc(high / 10) << 4) | (high % 10)) & 0xff;
+    out[offset + 1] = (Math.trunc(low / 10) << 4) | (low % 10);
+    return offset + 2;
+  }
+  const digits = lengthKind === KIND_LL ? 2 : 3;
+  let remaining = units;
+  for (let index = digits - 1; index >= 0; index--) {
+    out[offset + index] = 48 + (remaining % 10);
+    remaining = Math.trunc(remaining / 10);
+  }
+  return offset + digits;
+}
+
+function writeField(spec: MessageSpec, out: Buffer, fieldOffset: number, fieldNumber: number, value: FieldValue) {
+  const encodingCode = spec.encodingByField[fieldNumber] as number;
+  const lengthKind = spec.lengthKindByField[fieldNumber] as number;
+  let offset = fieldOffset;
+  if (lengthKind !== KIND_FIXED) offset = writeLengthPrefix(spec, out, offset, lengthKind, value.length);
+  if (typeof value !== 'string') return offset + value.copy(out, offset);
+  if (encodingCode <= ENC_Z) return writeBcd(out, offset, value, encodingCode, fieldNumber);
+  for (let index = 0; index < value.length; index++) {
+    const charCode = value.charCodeAt(index);
+    const allowed = encodingCode === ENC_N_ASCII ? isDigitCharCode(charCode) : charCode <= 0xff;
+    if (!allowed) throw new IsoCodecError('BAD_CHARACTER', fieldNumber, index, 'character not allowed');
+  }
+  return offset + out.write(value, offset, 'latin1');
+}
+
+function writeBcd(out: Buffer, start: number, value: string, encodingCode: number, fieldNumber: number): number {
+  const allowSeparator = encodingCode === ENC_Z;
+  const digits = value.length;
+  // A right-aligned odd value starts with the pad nibble, so its first digit sits in the low nibble.
+  let nibbleIndex = (digits & 1) === 1 && encodingCode === ENC_N_RIGHT ? 1 : 0;
+  const byteCount = (digits + 1) >> 1;
+  out.fill(0, start, start + byteCount);
+  for (let index = 0; index < digits; index++) {
+    const nibble = nibbleOfCharCode(value.charCodeAt(index), allowSeparator);
+    if (nibble < 0) throw new IsoCodecError('BAD_BCD', fieldNumber, index, 'character is not BCD');
+    const position = start + (nibbleIndex >> 1);
+    out[position] = (out[position] as number) | ((nibbleIndex & 1) === 0 ? nibble << 4 : nibble);
+    nibbleIndex++;
+  }
+  return start + byteCount;
+}

@@ -1,0 +1,50 @@
+export { asBuffer, type FieldValue, type IsoMessage, packMessage, unpackMessage, unpackMessageRange } from './codec.ts';
+export { type IsoCodecErrorCode, IsoCodecError, ISO_CODEC_ERROR_CODES, isIsoCodecError, NO_FIELD } from './errors.ts';
+export * from './limits.ts';
+export {
+  defineSpec,
+  type FieldEncoding,
+  type FieldSpec,
+  fixed,
+  type LengthKind,
+  type LengthPrefixEncoding,
+  llvar,
+  lllvar,
+  type MaskKind,
+  type MessageSpec,
+  type MtiEncoding,
+  type SpecDefinition,
+} from './spec.ts';
+export { CUP_POS_MESSAGE_BYTES_MAX, cupPosSpec } from './specs/cup-pos-v1.ts';
+export { LengthPrefixedFrameReader, withLengthPrefix } from './framing/frame-reader.ts';
+export { type DecodedNetworkFrame, decodeNetworkFrame, encodeNetworkFrame } from './framing/network-frame.ts';
+export {
+  type DecodedTerminalFrame,
+  decodeTerminalFrame,
+  decodeTerminalFrameWithLength,
+  encodeTerminalFrame,
+  encodeTerminalFrameWithMac,
+  swapTpdu,
+  TERMINAL_PREAMBLE_BYTES,
+  type TerminalFrame,
+  TPDU_BYTES,
+  TPDU_ID,
+} from './framing/terminal-frame.ts';
+export {
+  buildTerminalHeader,
+  PROCESSING_REQUIREMENT,
+  parseTerminalHeader,
+  TERMINAL_HEADER_BYTES,
+  type TerminalHeader,
+  withProcessingRequirement,
+} from './framing/terminal-header.ts';
+export {
+  type FieldsJson,
+  fieldsFromJson,
+  fieldsToJson,
+  type MessageJson,
+  messageFromJson,
+  messageToJson,
+  parseHexStrict,
+} from './json.ts';
+export { samplePurchaseRequest, samplePurchaseResponse } from './sample-messages.ts';
