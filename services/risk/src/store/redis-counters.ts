@@ -1,0 +1,225 @@
+/**
+ * Limit counters in Redis. One Lua script checks every counter of a transaction, and only when all
+ * pass increments them and records a reservation, so concurrent requests can never overshoot a
+ * limit. Release undoes a reservation exactly once; Confirm keeps it; a sweeper releases
+ * reservations nobody confirmed. With ioredis auto-pipelining, concurrent requests' scripts share
+ * one round trip. For Redis Cluster the key prefix must carry a hash tag (e.g. "{risk}:") because
+ * a script touches merchant, terminal and card keys together.
+ */
+import { assert } from '@acq/assert';
+import type { Fen } from '@acq/money';
+import type { Redis } from 'ioredis';
+import type { CounterCheck, T0Check } from '../domain/limit-plan.ts';
+import { COUNTERS_PER_ASSESS_MAX, RESERVATION_RETENTION_SECONDS, SWEEP_BATCH_SIZE_MAX } from '../limits.ts';
+
+const RESERVE_SCRIPT = `
+local reservationKey = KEYS[1]
+local pendingKey = KEYS[2]
+local counterCount = tonumber(ARGV[5])
+local t0Key = KEYS[3 + counterCount]
+local watchCount = tonumber(ARGV[9])
+local watched = {}
+for w = 1, watchCount do
+  if redis.call('EXISTS', KEYS[3 + counterCount + w]) == 1 then watched[#watched + 1] = tostring(w) end
+end
+local watchedText = table.concat(watched, ',')
+if counterCount == 0 then return {'none', '0', watchedText} end
+local existing = redis.call('HGET', reservationKey, 'state')
+if existing then return {'replay', redis.call('HGET', reservationKey, 't0') or '0', watchedText} end
+local amount = tonumber(ARGV[2])
+local violations = {}
+for i = 1, counterCount do
+  local key = KEYS[2 + i]
+  local base = 9 + (i - 1) * 3
+  local current = redis.call('HMGET', key, 'a', 'n')
+  local currentAmount = tonumber(current[1] or '0')
+  local currentCount = tonumber(current[2] or '0')
+  if currentAmount + amount > tonumber(ARGV[base + 1]) then violations[#violations + 1] = 'a' .. i end
+  if currentCount + 1 > tonumber(ARGV[base + 2]) then violations[#violations + 1] = 'n' .. i end
+end
+if #violations > 0 then return {'violated', '0', watchedText, table.concat(violations, ',')} end
+local keys = {}
+for i = 1, counterCount do
+  local key = KEYS[2 + i]
+  local base = 9 + (i - 1) * 3
+  redis.call('HINCRBY', key, 'a', amount)
+  redis.call('HINCRBY', key, 'n', 1)
+  if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, tonumber(ARGV[base + 3])) end
+  keys[#keys + 1] = key
+end
+local t0 = '0'
+if ARGV[6] == '1' then
+  local used = tonumber(redis.call('HGET', t0Key, 'a') or '0')
+  if used + amount <= tonumber(ARGV[7]) then
+    redis.call('HINCRBY', t0Key, 'a', amount)
+    if redis.call('TTL', t0Key) < 0 then redis.call('EXPIRE', t0Key, tonumber(ARGV[8])) end
+    t0 = '1'
+  end
+end
+redis.call('HSET', reservationKey, 'state', 'pending', 'amount', ARGV[2], 'keys', table.concat(keys, ' '), 't0', t0, 't0key', t0Key)
+redis.call('EXPIRE', reservationKey, tonumber(ARGV[4]))
+redis.call('ZADD', pendingKey, tonumber(ARGV[3]), ARGV[1])
+return {'reserved', t0, watchedText}
+`;
+
+const RELEASE_SCRIPT = `
+local reservationKey = KEYS[1]
+local state = redis.call('HGET', reservationKey, 'state')
+redis.call('ZREM', KEYS[2], ARGV[1])
+if state ~= 'pending' and state ~= 'confirmed' then return 0 end
+local amount = tonumber(redis.call('HGET', reservationKey, 'amount'))
+local keys = redis.call('HGET', reservationKey, 'keys')
+for key in string.gmatch(keys, '%S+') do
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('HINCRBY', key, 'a', -amount)
+    redis.call('HINCRBY', key, 'n', -1)
+  end
+end
+if redis.call('HGET', reservationKey, 't0') == '1' then
+  local t0Key = redis.call('HGET', reservationKey, 't0key')
+  if redis.call('EXISTS', t0Key) == 1 then redis.call('HINCRBY', t0Key, 'a', -amount) end
+end
+redis.call('HSET', reservationKey, 'state', 'released', 'reason', ARGV[2])
+return 1
+`;
+
+const CONFIRM_SCRIPT = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'pending' and state ~= 'confirmed' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'confirmed')
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`;
+
+type ScriptRunner = (keyCount: number, ...args: (string | number)[]) => Promise<unknown>;
+
+interface RiskRedis extends Redis {
+  riskReserve: ScriptRunner;
+  riskRelease: ScriptRunner;
+  riskConfirm: ScriptRunner;
+}
+
+export interface ReserveRequest {
+  reservationId: string;
+  amountFen: Fen;
+  counters: readonly CounterCheck[];
+  t0: T0Check | undefined;
+  /** Logical watch keys ("watch:c:<token>") whose existence flags the transaction. */
+  watchKeys: readonly string[];
+  pendingUntilMs: number;
+}
+
+export type ReserveResult =
+  | { kind: 'reserved' | 'replay'; t0Eligible: boolean; watchedIndexes: number[] }
+  | { kind: 'none'; watchedIndexes: number[] }
+  | {
+      kind: 'violated';
+      watchedIndexes: number[];
+      violations: { check: CounterCheck; dimension: 'amount' | 'count' }[];
+    };
+
+export class RedisCounters {
+  readonly #redis: RiskRedis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, keyPrefix: string) {
+    assert(keyPrefix.length > 0, 'a key prefix keeps tenants and tests apart');
+    this.#redis = redis as RiskRedis;
+    this.#prefix = keyPrefix;
+    if (typeof this.#redis.riskReserve !== 'function') {
+      redis.defineCommand('riskReserve', { lua: RESERVE_SCRIPT });
+      redis.defineCommand('riskRelease', { lua: RELEASE_SCRIPT });
+      redis.defineCommand('riskConfirm', { lua: CONFIRM_SCRIPT });
+    }
+  }
+
+  #reservationKey(reservationId: string): string {
+    return `${this.#prefix}res:${reservationId}`;
+  }
+
+  get #pendingKey(): string {
+    return `${this.#prefix}pending`;
+  }
+
+  async reserve(request: ReserveRequest): Promise<ReserveResult> {
+    assert(request.counters.length <= COUNTERS_PER_ASSESS_MAX, 'counter checks are bounded');
+    assert(request.amountFen >= 0n && request.amountFen < 2n ** 53n, 'amount must be exact in Lua');
+    const keys = [
+      this.#reservationKey(request.reservationId),
+      this.#pendingKey,
+      ...request.counters.map((check) => this.#prefix + check.key),
+      this.#prefix + (request.t0?.key ?? 't0:none'),
+      ...request.watchKeys.map((key) => this.#prefix + key),
+    ];
+    const args: (string | number)[] = [
+      request.reservationId,
+      request.amountFen.toString(),
+      request.pendingUntilMs,
+      RESERVATION_RETENTION_SECONDS,
+      request.counters.length,
+      request.t0 === undefined ? '0' : '1',
+      (request.t0?.quotaFen ?? 0n).toString(),
+      request.t0?.ttlSeconds ?? 0,
+      request.watchKeys.length,
+    ];
+    for (const check of request.counters) {
+      args.push(check.amountLimitFen.toString(), check.countLimit, check.ttlSeconds);
+    }
+    const reply = (await this.#redis.riskReserve(keys.length, ...keys, ...args)) as string[];
+    return parseReserveReply(reply, request.counters);
+  }
+
+  /** Undoes a reservation's counters once; false when already released or unknown. */
+  async release(reservationId: string, reason: string): Promise<boolean> {
+    const keys = [this.#reservationKey(reservationId), this.#pendingKey];
+    return (await this.#redis.riskRelease(2, ...keys, reservationId, reason)) === 1;
+  }
+
+  /** Keeps the counters (the network approved) and makes the reservation releasable for longer. */
+  async confirm(reservationId: string): Promise<boolean> {
+    const keys = [this.#reservationKey(reservationId), this.#pendingKey];
+    return (await this.#redis.riskConfirm(2, ...keys, reservationId, RESERVATION_RETENTION_SECONDS)) === 1;
+  }
+
+  /** Releases reservations whose pending window ended; returns how many it released. */
+  async sweepExpired(nowMs: number): Promise<number> {
+    const expired = await this.#redis.zrangebyscore(this.#pendingKey, '-inf', nowMs, 'LIMIT', 0, SWEEP_BATCH_SIZE_MAX);
+    let released = 0;
+    for (const reservationId of expired) {
+      if (await this.release(reservationId, 'timed_out')) released += 1;
+    }
+    return released;
+  }
+
+  async setWatch(watchKey: string, value: string, ttlSeconds: number): Promise<void> {
+    assert(ttlSeconds > 0, 'watch entries expire');
+    await this.#redis.set(this.#prefix + watchKey, value, 'EX', ttlSeconds);
+  }
+
+  /** Current counter values, for tests and the operator's view. */
+  async readCounter(logicalKey: string): Promise<{ amountFen: bigint; count: number }> {
+    const [amount, count] = await this.#redis.hmget(this.#prefix + logicalKey, 'a', 'n');
+    return { amountFen: BigInt(amount ?? '0'), count: Number(count ?? '0') };
+  }
+}
+
+function parseWatched(text: string | undefined): number[] {
+  if (text === undefined || text === '') return [];
+  return text.split(',').map((index) => Number(index) - 1);
+}
+
+function parseReserveReply(reply: string[], counters: readonly CounterCheck[]): ReserveResult {
+  const [kind, t0, watchedText, violationText] = reply;
+  const watchedIndexes = parseWatched(watchedText);
+  if (kind === 'none') return { kind, watchedIndexes };
+  if (kind === 'reserved' || kind === 'replay') return { kind, t0Eligible: t0 === '1', watchedIndexes };
+  assert(kind === 'violated' && violationText !== undefined, `unexpected reserve reply ${String(kind)}`);
+  const violations = violationText.split(',').map((code) => {
+    const check = counters[Number(code.slice(1)) - 1];
+    assert(check !== undefined, 'violation names a known counter');
+    return { check, dimension: code.startsWith('a') ? ('amount' as const) : ('count' as const) };
+  });
+  assert(violations.length > 0, 'a violated reply names its counters');
+  return { kind: 'violated', watchedIndexes, violations };
+}
