@@ -56,10 +56,7 @@ assert(
   UPSTREAM_LIMITS.requestTimeoutMsDefault < UPSTREAM_LIMITS.requestTimeoutMsMax,
   'default request timeout must stay below its maximum',
 );
-assert(
-  UPSTREAM_LIMITS.requestTimeoutMsMax < 60_000,
-  'an upstream wait must stay below the terminal timeout of 60 s',
-);
+assert(UPSTREAM_LIMITS.requestTimeoutMsMax < 60_000, 'an upstream wait must stay below the terminal timeout of 60 s');
 assert(
   UPSTREAM_LIMITS.reconnectBackoffMsMin < UPSTREAM_LIMITS.reconnectBackoffMsMax,
   'reconnect backoff min must be below max',
@@ -69,7 +66,8 @@ assert(
   'SAF retry interval must be below its cap',
 );
 assert(
-  UPSTREAM_LIMITS.lateResponseTrackedMax + UPSTREAM_LIMITS.connectionCountMax * UPSTREAM_LIMITS.inFlightPerConnectionMax <
+  UPSTREAM_LIMITS.lateResponseTrackedMax +
+    UPSTREAM_LIMITS.connectionCountMax * UPSTREAM_LIMITS.inFlightPerConnectionMax <
     UPSTREAM_LIMITS.networkStanMax / 2,
   'STANs in use (in flight + remembered late) must leave most of the n6 space free',
 );

@@ -4,6 +4,7 @@
  * how field 90 identifies an original, and how a response becomes an `UpstreamResult`.
  */
 import { assert } from '@acq/assert';
+import type { FieldValue, IsoMessage } from '@acq/iso8583';
 import { amountFieldFromFen, type Fen, fenFromAmountField } from '@acq/money';
 import type {
   UpstreamAdvice,
@@ -15,13 +16,8 @@ import type {
   UpstreamReversalReason,
 } from './types.ts';
 
-export type FieldValue = string | Uint8Array;
-
 /** A network message as the codec sees it: MTI plus field number -> value (digits/text or bytes). */
-export interface NetworkMessage {
-  mti: string;
-  fields: Map<number, FieldValue>;
-}
+export type NetworkMessage = IsoMessage;
 
 export const NETWORK_FIELD = {
   pan: 2,

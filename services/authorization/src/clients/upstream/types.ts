@@ -61,6 +61,11 @@ export interface UpstreamResult {
   transmissionDateTime: string;
   balanceFen?: Fen;
   iccResponse?: Buffer;
+  /**
+   * Set on a financial timeout: true when the connector durably queued the reversal itself, false
+   * when the database refused and the caller must queue it (enqueueReversal is idempotent).
+   */
+  reversalQueued?: boolean;
 }
 
 export const REVERSAL_REASONS = ['timeout', 'late_response', 'terminal_reversal', 'not_recorded'] as const;
@@ -133,13 +138,22 @@ export type MetricAttributes = Record<string, string | number | boolean>;
 
 /** OpenTelemetry `Meter` subset, so `@acq/telemetry`'s meter plugs in directly. */
 export interface UpstreamMeter {
-  createCounter(name: string, options?: { description?: string; unit?: string }): {
+  createCounter(
+    name: string,
+    options?: { description?: string; unit?: string },
+  ): {
     add(value: number, attributes?: MetricAttributes): void;
   };
-  createHistogram(name: string, options?: { description?: string; unit?: string }): {
+  createHistogram(
+    name: string,
+    options?: { description?: string; unit?: string },
+  ): {
     record(value: number, attributes?: MetricAttributes): void;
   };
-  createObservableGauge(name: string, options?: { description?: string; unit?: string }): {
+  createObservableGauge(
+    name: string,
+    options?: { description?: string; unit?: string },
+  ): {
     addCallback(callback: (result: { observe(value: number, attributes?: MetricAttributes): void }) => void): void;
   };
 }

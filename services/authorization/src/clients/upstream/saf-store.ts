@@ -1,0 +1,274 @@
+/**
+ * SQL of the store-and-forward queue (table `upstream_saf_items`, migration 500). Enqueueing is
+ * idempotent per (txn_id, item kind). Claiming bumps the attempt count and pushes the next attempt out
+ * by the backoff before anything is sent, so a crash mid-send counts as an attempt and the item
+ * comes back later; `FOR UPDATE SKIP LOCKED` keeps replicas from claiming the same rows.
+ */
+import { assert } from '@acq/assert';
+import { type Fen, fen } from '@acq/money';
+import type pg from 'pg';
+import {
+  ADVICE_REASONS,
+  REVERSAL_REASONS,
+  UPSTREAM_KINDS,
+  type UpstreamAdvice,
+  type UpstreamKind,
+  type UpstreamReversal,
+} from './types.ts';
+
+export type Queryable = pg.Pool | pg.PoolClient;
+export type SafItemKind = 'reversal' | 'advice';
+
+export type SafItem =
+  | { safItemId: bigint; itemKind: 'reversal'; attemptCount: number; reversal: UpstreamReversal }
+  | { safItemId: bigint; itemKind: 'advice'; attemptCount: number; advice: UpstreamAdvice };
+
+export interface SafRetryPolicy {
+  retryIntervalMs: number;
+  retryIntervalMsMax: number;
+}
+
+/** JSON payload: amounts as digit strings (never numbers), everything else as is. */
+function payloadOf(message: UpstreamReversal | UpstreamAdvice): string {
+  return JSON.stringify(message, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+}
+
+export async function insertReversal(queryable: Queryable, reversal: UpstreamReversal): Promise<boolean> {
+  assert(reversal.txnId.length > 0, 'reversal needs a txnId');
+  assert(reversal.amountFen >= 0n, 'reversal amount is not negative');
+  const result = await queryable.query(
+    `INSERT INTO upstream_saf_items (txn_id, item_kind, reason, amount_fen, payload)
+     VALUES ($1, 'reversal', $2, $3, $4::jsonb)
+     ON CONFLICT (txn_id, item_kind) DO NOTHING`,
+    [reversal.txnId, reversal.reason, reversal.amountFen, payloadOf(reversal)],
+  );
+  return result.rowCount === 1;
+}
+
+/**
+ * A late approval must be reversed even when the timeout reversal already came back "original not
+ * found" (25/12): the network may have seen the reversal before the original. Such a row is reopened
+ * with the late answer's data; a pending row just gains the RRN and auth code; a parked or truly
+ * acknowledged (00) row is left alone. Returns true when the reversal is (again) pending.
+ */
+export async function upsertLateReversal(queryable: Queryable, reversal: UpstreamReversal): Promise<boolean> {
+  assert(reversal.reason === 'late_response', 'only late answers reopen a reversal');
+  const result = await queryable.query<{ state: string }>(
+    `INSERT INTO upstream_saf_items AS item (txn_id, item_kind, reason, amount_fen, payload)
+     VALUES ($1, 'reversal', $2, $3, $4::jsonb)
+     ON CONFLICT (txn_id, item_kind) DO UPDATE SET
+       payload = item.payload || jsonb_strip_nulls(jsonb_build_object('rrn', EXCLUDED.payload->'rrn', 'authCode', EXCLUDED.payload->'authCode')),
+       reason = CASE WHEN item.state = 'acknowledged' THEN EXCLUDED.reason ELSE item.reason END,
+       state = 'pending',
+       attempt_count = CASE WHEN item.state = 'acknowledged' THEN 0 ELSE item.attempt_count END,
+       next_attempt_at = CASE WHEN item.state = 'acknowledged' THEN now() ELSE item.next_attempt_at END,
+       acknowledged_at = NULL,
+       updated_at = now()
+     WHERE item.state = 'pending' OR (item.state = 'acknowledged' AND item.last_response_code IN ('25', '12'))
+     RETURNING item.state`,
+    [reversal.txnId, reversal.reason, reversal.amountFen, payloadOf(reversal)],
+  );
+  return result.rowCount === 1;
+}
+
+export async function insertAdvice(queryable: Queryable, advice: UpstreamAdvice): Promise<boolean> {
+  assert(advice.txnId.length > 0, 'advice needs a txnId');
+  assert(advice.amountFen >= 0n, 'advice amount is not negative');
+  const result = await queryable.query(
+    `INSERT INTO upstream_saf_items (txn_id, item_kind, reason, amount_fen, payload)
+     VALUES ($1, 'advice', $2, $3, $4::jsonb)
+     ON CONFLICT (txn_id, item_kind) DO NOTHING`,
+    [advice.txnId, advice.reason, advice.amountFen, payloadOf(advice)],
+  );
+  return result.rowCount === 1;
+}
+
+interface ClaimedRow {
+  saf_item_id: bigint | string;
+  item_kind: SafItemKind;
+  amount_fen: bigint | string;
+  attempt_count: number;
+  payload: Record<string, unknown>;
+}
+
+/** Claims up to `batchSize` due items and schedules their next attempt by exponential backoff. */
+export async function claimDueItems(pool: pg.Pool, batchSize: number, retry: SafRetryPolicy): Promise<SafItem[]> {
+  assert(batchSize >= 1, 'batch size is positive');
+  assert(retry.retryIntervalMs > 0 && retry.retryIntervalMs <= retry.retryIntervalMsMax, 'retry interval ordered');
+  const result = await pool.query<ClaimedRow>(
+    `UPDATE upstream_saf_items AS item SET
+       attempt_count = item.attempt_count + 1,
+       next_attempt_at = now() + make_interval(secs => LEAST($2::float8, $3::float8 * power(2, LEAST(item.attempt_count, 30))) / 1000),
+       updated_at = now()
+     FROM (SELECT saf_item_id FROM upstream_saf_items
+           WHERE state = 'pending' AND next_attempt_at <= now()
+           ORDER BY next_attempt_at, saf_item_id
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED) AS due
+     WHERE item.saf_item_id = due.saf_item_id
+     RETURNING item.saf_item_id, item.item_kind, item.amount_fen, item.attempt_count, item.payload`,
+    [batchSize, retry.retryIntervalMsMax, retry.retryIntervalMs],
+  );
+  assert(result.rows.length <= batchSize, 'claim respects the batch size');
+  return result.rows.map(safItemFromRow);
+}
+
+export async function markAcknowledged(pool: pg.Pool, safItemId: bigint, responseCode: string): Promise<void> {
+  await pool.query(
+    `UPDATE upstream_saf_items SET state = 'acknowledged', acknowledged_at = now(), last_response_code = $2,
+       last_error = NULL, updated_at = now()
+     WHERE saf_item_id = $1 AND state = 'pending'`,
+    [safItemId, responseCode],
+  );
+}
+
+/** Records a failed attempt; parks the item once it has used its attempts. Returns the new state. */
+export async function markAttemptFailed(
+  pool: pg.Pool,
+  safItemId: bigint,
+  failure: { responseCode: string | undefined; error: string },
+  attemptCountMax: number,
+): Promise<'pending' | 'parked' | 'gone'> {
+  assert(attemptCountMax >= 1, 'at least one attempt');
+  const result = await pool.query<{ state: 'pending' | 'parked' }>(
+    `UPDATE upstream_saf_items SET
+       last_response_code = COALESCE($2, last_response_code),
+       last_error = $3,
+       state = CASE WHEN attempt_count >= $4 THEN 'parked' ELSE 'pending' END,
+       parked_at = CASE WHEN attempt_count >= $4 THEN now() ELSE NULL END,
+       updated_at = now()
+     WHERE saf_item_id = $1 AND state = 'pending'
+     RETURNING state`,
+    [safItemId, failure.responseCode ?? null, failure.error, attemptCountMax],
+  );
+  return result.rows[0]?.state ?? 'gone';
+}
+
+export interface SafQueueSnapshot {
+  depth: number;
+  oldestAgeSeconds: number;
+  parked: number;
+}
+
+export async function readQueueSnapshot(pool: pg.Pool): Promise<SafQueueSnapshot> {
+  const result = await pool.query<{
+    depth: bigint | string;
+    oldest_age_seconds: number | null;
+    parked: bigint | string;
+  }>(
+    `SELECT count(*) FILTER (WHERE state = 'pending') AS depth,
+            EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE state = 'pending'))::float8 AS oldest_age_seconds,
+            count(*) FILTER (WHERE state = 'parked') AS parked
+       FROM upstream_saf_items WHERE state IN ('pending', 'parked')`,
+  );
+  const row = result.rows[0];
+  assert(row !== undefined, 'an aggregate returns one row');
+  return {
+    depth: Number(row.depth),
+    oldestAgeSeconds: row.oldest_age_seconds ?? 0,
+    parked: Number(row.parked),
+  };
+}
+
+function stringOf(payload: Record<string, unknown>, name: string): string {
+  const value = payload[name];
+  assert(typeof value === 'string', `SAF payload field ${name} must be a string`);
+  return value;
+}
+
+function optionalStringOf(payload: Record<string, unknown>, name: string): string | undefined {
+  const value = payload[name];
+  if (value === undefined || value === null) return undefined;
+  assert(typeof value === 'string', `SAF payload field ${name} must be a string`);
+  return value;
+}
+
+function kindOf(payload: Record<string, unknown>, name: string): UpstreamKind {
+  const value = stringOf(payload, name);
+  assert((UPSTREAM_KINDS as readonly string[]).includes(value), `SAF payload ${name} is an upstream kind`);
+  return value as UpstreamKind;
+}
+
+function reversalFromPayload(payload: Record<string, unknown>, amountFen: Fen): UpstreamReversal {
+  const reason = stringOf(payload, 'reason');
+  assert((REVERSAL_REASONS as readonly string[]).includes(reason), 'SAF reversal reason is known');
+  const reversal: UpstreamReversal = {
+    txnId: stringOf(payload, 'txnId'),
+    reason: reason as UpstreamReversal['reason'],
+    kind: kindOf(payload, 'kind'),
+    amountFen,
+    networkStan: stringOf(payload, 'networkStan'),
+    transmissionDateTime: stringOf(payload, 'transmissionDateTime'),
+    terminalId: stringOf(payload, 'terminalId'),
+    merchantNumber: stringOf(payload, 'merchantNumber'),
+    acquirerInstitutionId: stringOf(payload, 'acquirerInstitutionId'),
+    posConditionCode: stringOf(payload, 'posConditionCode'),
+  };
+  const rrn = optionalStringOf(payload, 'rrn');
+  if (rrn !== undefined) reversal.rrn = rrn;
+  const authCode = optionalStringOf(payload, 'authCode');
+  if (authCode !== undefined) reversal.authCode = authCode;
+  return reversal;
+}
+
+function adviceFromPayload(payload: Record<string, unknown>, amountFen: Fen): UpstreamAdvice {
+  const reason = stringOf(payload, 'reason');
+  assert((ADVICE_REASONS as readonly string[]).includes(reason), 'SAF advice reason is known');
+  const original = payload.original;
+  assert(typeof original === 'object' && original !== null, 'SAF advice carries its original');
+  const originalFields = original as Record<string, unknown>;
+  return {
+    txnId: stringOf(payload, 'txnId'),
+    reason: reason as UpstreamAdvice['reason'],
+    kind: kindOf(payload, 'kind'),
+    amountFen,
+    terminalId: stringOf(payload, 'terminalId'),
+    merchantNumber: stringOf(payload, 'merchantNumber'),
+    mcc: stringOf(payload, 'mcc'),
+    merchantName: stringOf(payload, 'merchantName'),
+    acquirerInstitutionId: stringOf(payload, 'acquirerInstitutionId'),
+    posEntryMode: stringOf(payload, 'posEntryMode'),
+    posConditionCode: stringOf(payload, 'posConditionCode'),
+    original: {
+      kind: kindOf(originalFields, 'kind'),
+      networkStan: stringOf(originalFields, 'networkStan'),
+      transmissionDateTime: stringOf(originalFields, 'transmissionDateTime'),
+      rrn: stringOf(originalFields, 'rrn'),
+      authCode: stringOf(originalFields, 'authCode'),
+      amountFen: fen(stringOf(originalFields, 'amountFen')),
+    },
+  };
+}
+
+/** Reads a claimed row back, checking it against the column copy of the amount (paired assertion). */
+function safItemFromRow(row: ClaimedRow): SafItem {
+  const amountFen = fen(BigInt(row.amount_fen));
+  assert(stringOf(row.payload, 'amountFen') === amountFen.toString(), 'SAF payload amount equals the column');
+  const safItemId = BigInt(row.saf_item_id);
+  if (row.item_kind === 'reversal') {
+    return {
+      safItemId,
+      itemKind: 'reversal',
+      attemptCount: row.attempt_count,
+      reversal: reversalFromPayload(row.payload, amountFen),
+    };
+  }
+  assert(row.item_kind === 'advice', 'SAF item kind is reversal or advice');
+  return {
+    safItemId,
+    itemKind: 'advice',
+    attemptCount: row.attempt_count,
+    advice: adviceFromPayload(row.payload, amountFen),
+  };
+}
+
+/** The item was claimed but nothing could be sent (no link): give the attempt back and retry soon. */
+export async function releaseUnsent(pool: pg.Pool, safItemId: bigint, retryIntervalMs: number): Promise<void> {
+  assert(retryIntervalMs > 0, 'retry interval is positive');
+  await pool.query(
+    `UPDATE upstream_saf_items SET attempt_count = GREATEST(attempt_count - 1, 0),
+       next_attempt_at = now() + make_interval(secs => $2::float8 / 1000), updated_at = now()
+     WHERE saf_item_id = $1 AND state = 'pending'`,
+    [safItemId, retryIntervalMs],
+  );
+}
