@@ -6,3 +6,4 @@
 export { runService, type ServiceDefinition, type ServiceRuntime, type RunningService } from './run-service.ts';
 export { createOpsHandler, checkReadiness, type ReadinessCheck, type ReadinessReport } from './ops.ts';
 export { commonConfigSchema } from './common-config.ts';
+export { platformVariables } from './platform-variables.ts';
