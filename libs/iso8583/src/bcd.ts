@@ -20,15 +20,19 @@ function buildPairTable(nibbleAllowed: (nibble: number) => boolean): Uint8Array 
 
 /** 1 when both nibbles of the byte are decimal digits. */
 export const BCD_DIGIT_PAIR = buildPairTable((nibble) => nibble <= 9);
-/** 1 when both nibbles are digits or the track separator. */
-export const BCD_TRACK_PAIR = buildPairTable((nibble) => nibble <= 9 || nibble === TRACK_SEPARATOR_NIBBLE);
+/**
+ * Track (z) fields accept every nibble: in clear they hold digits and D ('='), but a terminal that
+ * encrypts tracks with the TDK replaces 8 bytes with ciphertext, whose nibbles A-F are carried as
+ * upper-case letters (D still reads as '=', so the text maps back to the bytes one to one).
+ */
+export const BCD_TRACK_PAIR = buildPairTable(() => true);
 
 export function isDigitNibble(nibble: number): boolean {
   return nibble <= 9;
 }
 
 export function isTrackNibble(nibble: number): boolean {
-  return nibble <= 9 || nibble === TRACK_SEPARATOR_NIBBLE;
+  return nibble <= 0x0f;
 }
 
 export function isPadNibble(nibble: number): boolean {
@@ -38,14 +42,19 @@ export function isPadNibble(nibble: number): boolean {
 const CHAR_ZERO = 48;
 const CHAR_NINE = 57;
 const CHAR_EQUALS = 61;
+const CHAR_UPPER_A = 65;
+const CHAR_UPPER_F = 70;
+const CHAR_UPPER_D = 68;
 
 /**
- * Nibble for a character code, or -1 when the character is not allowed: digits always, '=' only in
- * track fields.
+ * Nibble for a character code, or -1 when the character is not allowed: digits always; in track
+ * fields also '=' (nibble D) and the upper-case letters A, B, C, E, F of encrypted track bytes.
  */
-export function nibbleOfCharCode(charCode: number, allowTrackSeparator: boolean): number {
+export function nibbleOfCharCode(charCode: number, isTrackField: boolean): number {
   if (charCode >= CHAR_ZERO && charCode <= CHAR_NINE) return charCode - CHAR_ZERO;
-  if (allowTrackSeparator && charCode === CHAR_EQUALS) return TRACK_SEPARATOR_NIBBLE;
+  if (!isTrackField) return -1;
+  if (charCode === CHAR_EQUALS) return TRACK_SEPARATOR_NIBBLE;
+  if (charCode >= CHAR_UPPER_A && charCode <= CHAR_UPPER_F && charCode !== CHAR_UPPER_D) return charCode - 55;
   return -1;
 }
 

@@ -217,13 +217,17 @@ test('non-BCD nibbles are refused in MTI, length prefixes, content and pad', () 
     'BAD_BCD: nibble (field 2 at offset 11)',
   );
   expectCodecError(() => unpackMessage(cupPosSpec, Buffer.from('0200400000000000000003123A', 'hex')), 'BAD_BCD', 2, 12);
-  // Track data allows D (=) but not other letters.
+  // Track data carries D as '=' and ciphertext nibbles as letters, but its pad nibble is still 0 or F.
+  expect.equal(unpackMessage(cupPosSpec, Buffer.from('0200000000002000000004123C', 'hex')).fields.get(35), '123C');
+  expect.equal(unpackMessage(cupPosSpec, Buffer.from('02000000000020000000051DAB3F', 'hex')).fields.get(35), '1=AB3');
   expectCodecError(
-    () => unpackMessage(cupPosSpec, Buffer.from('0200000000002000000004123C', 'hex')),
+    () => unpackMessage(cupPosSpec, Buffer.from('020000000000200000000312DC', 'hex')),
     'BAD_BCD',
     35,
     12,
   );
+  expectCodecError(() => packMessage(cupPosSpec, message([[35, '12d4']])), 'BAD_BCD', 35, 2);
+  expectCodecError(() => packMessage(cupPosSpec, message([[35, '12D4']])), 'BAD_BCD', 35, 2);
   expectCodecError(() => packMessage(cupPosSpec, message([[3, '00000A']])), 'BAD_BCD', 3, 5);
   expectCodecError(() => packMessage(cupPosSpec, message([[2, '12=3']])), 'BAD_BCD', 2, 2);
 });

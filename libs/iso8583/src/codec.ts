@@ -207,7 +207,17 @@ function readBcd(
   let text = bytes.toString('hex', start, end);
   if (padLeads) text = text.slice(1);
   else if (padTrails) text = text.slice(0, digits);
-  if (isTrack && text.includes('d')) text = text.replaceAll('d', TRACK_SEPARATOR_CHAR);
+  if (isTrack) text = trackTextOfHex(text);
+  return text;
+}
+
+/** Lower-case hex of track bytes to track text: D is the '=' separator, other letters upper-case. */
+function trackTextOfHex(hex: string): string {
+  let text = hex;
+  if (text.includes('d')) text = text.replaceAll('d', TRACK_SEPARATOR_CHAR);
+  for (let index = 0; index < text.length; index++) {
+    if (text.charCodeAt(index) >= 97) return text.toUpperCase();
+  }
   return text;
 }
 

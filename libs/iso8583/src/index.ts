@@ -48,3 +48,13 @@ export {
   parseHexStrict,
 } from './json.ts';
 export { samplePurchaseRequest, samplePurchaseResponse } from './sample-messages.ts';
+export {
+  buildSignInKeys62,
+  isSignInKeyMode,
+  MAC_KEY_BYTES,
+  parseSignInKeys62,
+  type SignInKeyMode,
+  type SignInKeys62,
+  signInKeys62Bytes,
+  WORKING_KEY_CHECK_VALUE_BYTES,
+} from './views/sign-in-keys-62.ts';
