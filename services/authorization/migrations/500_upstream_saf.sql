@@ -12,6 +12,9 @@ CREATE TABLE upstream_saf_items (
   attempt_count integer NOT NULL DEFAULT 0 CHECK (attempt_count >= 0),
   next_attempt_at timestamptz NOT NULL DEFAULT now(),
   last_response_code text,
+  -- Set when the network approved the original after we gave up on it: from then on only a 00 to the
+  -- reversal proves the approval is undone (a 25 may have answered a reversal that overtook it).
+  late_approval_seen boolean NOT NULL DEFAULT false,
   last_error text,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),

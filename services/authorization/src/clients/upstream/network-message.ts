@@ -90,7 +90,7 @@ export function needsReversalOnTimeout(kind: UpstreamKind): boolean {
 }
 
 export function responseMtiOf(requestMti: string): string {
-  assert(/^0[0-9][0-9][02]$/.test(requestMti), 'request MTI must be a request or advice class');
+  assert(/^0[0-9][02]0$/.test(requestMti), 'request MTI must be a request or advice class');
   const value = Number.parseInt(requestMti, 10) + 10;
   return value.toString().padStart(4, '0');
 }

@@ -47,17 +47,19 @@ export async function insertReversal(queryable: Queryable, reversal: UpstreamRev
 
 /**
  * A late approval must be reversed even when the timeout reversal already came back "original not
- * found" (25/12): the network may have seen the reversal before the original. Such a row is reopened
- * with the late answer's data; a pending row just gains the RRN and auth code; a parked or truly
- * acknowledged (00) row is left alone. Returns true when the reversal is (again) pending.
+ * found" (25/12): the network may have seen the reversal before the original. The row is marked
+ * `late_approval_seen` (so only a 00 completes it from now on), gains the late answer's RRN and auth
+ * code, and is reopened if it was acknowledged with 25/12. A parked row or one acknowledged with 00
+ * is left alone. Returns true when the reversal is (again) pending.
  */
 export async function upsertLateReversal(queryable: Queryable, reversal: UpstreamReversal): Promise<boolean> {
   assert(reversal.reason === 'late_response', 'only late answers reopen a reversal');
   const result = await queryable.query<{ state: string }>(
-    `INSERT INTO upstream_saf_items AS item (txn_id, item_kind, reason, amount_fen, payload)
-     VALUES ($1, 'reversal', $2, $3, $4::jsonb)
+    `INSERT INTO upstream_saf_items AS item (txn_id, item_kind, reason, amount_fen, payload, late_approval_seen)
+     VALUES ($1, 'reversal', $2, $3, $4::jsonb, true)
      ON CONFLICT (txn_id, item_kind) DO UPDATE SET
        payload = item.payload || jsonb_strip_nulls(jsonb_build_object('rrn', EXCLUDED.payload->'rrn', 'authCode', EXCLUDED.payload->'authCode')),
+       late_approval_seen = true,
        reason = CASE WHEN item.state = 'acknowledged' THEN EXCLUDED.reason ELSE item.reason END,
        state = 'pending',
        attempt_count = CASE WHEN item.state = 'acknowledged' THEN 0 ELSE item.attempt_count END,
@@ -113,13 +115,18 @@ export async function claimDueItems(pool: pg.Pool, batchSize: number, retry: Saf
   return result.rows.map(safItemFromRow);
 }
 
-export async function markAcknowledged(pool: pg.Pool, safItemId: bigint, responseCode: string): Promise<void> {
-  await pool.query(
+/**
+ * Completes the item when the answer acknowledges it. After a late approval only 00 counts for a
+ * reversal; returns false when the answer does not complete the item (the caller records a failure).
+ */
+export async function markAcknowledged(pool: pg.Pool, safItemId: bigint, responseCode: string): Promise<boolean> {
+  const result = await pool.query(
     `UPDATE upstream_saf_items SET state = 'acknowledged', acknowledged_at = now(), last_response_code = $2,
        last_error = NULL, updated_at = now()
-     WHERE saf_item_id = $1 AND state = 'pending'`,
+     WHERE saf_item_id = $1 AND state = 'pending' AND NOT (late_approval_seen AND $2 <> '00')`,
     [safItemId, responseCode],
   );
+  return result.rowCount === 1;
 }
 
 /** Records a failed attempt; parks the item once it has used its attempts. Returns the new state. */

@@ -121,8 +121,11 @@ export class SafWorker {
     }
     const responseCode = result.status === 'answered' ? result.responseCode : undefined;
     const ackCodes = item.itemKind === 'reversal' ? REVERSAL_ACK_CODES : ADVICE_ACK_CODES;
-    if (responseCode !== undefined && ackCodes.has(responseCode)) {
-      await markAcknowledged(pool, item.safItemId, responseCode);
+    const acknowledged =
+      responseCode !== undefined &&
+      ackCodes.has(responseCode) &&
+      (await markAcknowledged(pool, item.safItemId, responseCode));
+    if (acknowledged) {
       metrics.safAcks.add(1, { itemKind: item.itemKind });
       logger.info(
         { txnId, itemKind: item.itemKind, responseCode, attemptCount: item.attemptCount },
