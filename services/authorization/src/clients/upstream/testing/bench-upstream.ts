@@ -1,0 +1,70 @@
+/**
+ * Throughput of the connector through one process: N requests with C in flight over the configured
+ * links to a fake network running in a separate process. Usage:
+ *   node src/clients/upstream/testing/bench-upstream.ts [requests=50000] [concurrency=2000] [links=4]
+ * Prints requests/s and latency percentiles; the SAF worker is off (no database needed).
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { fen } from '@acq/money';
+import type pg from 'pg';
+import { createUpstreamConnector } from '../upstream-connector.ts';
+import { provisionalNetworkSpec } from './provisional-network-spec.ts';
+import { recordingLogger, recordingMeter, sampleRequest } from './test-doubles.ts';
+
+const requestCount = Number(process.argv[2] ?? 50_000);
+const concurrency = Number(process.argv[3] ?? 2_000);
+const linkCount = Number(process.argv[4] ?? 4);
+
+const child = spawn(process.execPath, [join(import.meta.dirname, 'run-fake-network.ts')], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const [firstLine] = (await once(child.stdout, 'data')) as [Buffer];
+const address = firstLine.toString().trim();
+
+const connector = createUpstreamConnector({
+  address,
+  spec: provisionalNetworkSpec,
+  acquirerInstitutionId: '48020000',
+  pool: { connectionCountMax: linkCount },
+  sql: {} as pg.Pool,
+  schema: 'bench',
+  logger: recordingLogger(),
+  meter: recordingMeter(),
+  safWorkerEnabled: false,
+});
+while (!connector.ready() || connector.stats().connectionsReady < linkCount)
+  await new Promise((r) => setTimeout(r, 10));
+
+const latenciesMs: number[] = [];
+let next = 0;
+let approved = 0;
+async function lane(): Promise<void> {
+  while (next < requestCount) {
+    next += 1;
+    const startedAt = performance.now();
+    const result = await connector.send(sampleRequest({ amountFen: fen(BigInt(next)) }), { timeoutMs: 10_000 });
+    latenciesMs.push(performance.now() - startedAt);
+    if (result.outcome === 'approved') approved += 1;
+  }
+}
+const startedAt = performance.now();
+await Promise.all(Array.from({ length: concurrency }, () => lane()));
+const elapsedMs = performance.now() - startedAt;
+latenciesMs.sort((a, b) => a - b);
+const percentile = (p: number) =>
+  latenciesMs[Math.min(latenciesMs.length - 1, Math.floor((latenciesMs.length * p) / 100))]?.toFixed(1);
+console.log(
+  JSON.stringify({
+    requests: requestCount,
+    approved,
+    concurrency,
+    links: linkCount,
+    requestsPerSecond: Math.round((requestCount / elapsedMs) * 1000),
+    latencyMsP50: percentile(50),
+    latencyMsP99: percentile(99),
+  }),
+);
+await connector.close();
+child.kill('SIGTERM');

@@ -1,0 +1,50 @@
+/**
+ * Risk assessment inside the transaction budget. A decline carries risk's field-39 code; a risk
+ * service that does not answer in its budget fails closed (96) unless RISK_FAIL_OPEN is set. Counters
+ * reserved by an approval are released when the transaction does not complete (abort).
+ */
+import { assert } from '@acq/assert';
+import { type Participant, Vote } from '../participant.ts';
+
+export const assessRisk: Participant = {
+  name: 'assess-risk',
+  stepTimeoutMs: (deps) => deps.settings.riskTimeoutMs + 20,
+  async prepare(ctx, deps) {
+    const terminal = ctx.terminal;
+    assert(terminal !== undefined, 'risk needs the terminal context');
+    assert(ctx.cardToken !== null || ctx.entryMethod === 'scan_code', 'risk sees a card token, never the PAN');
+    const decision = await deps.risk.assess(
+      {
+        txnId: ctx.txnId,
+        kind: ctx.request.kind,
+        terminal,
+        cardToken: ctx.cardToken ?? '',
+        cardKind: ctx.cardKind,
+        amountFen: ctx.request.amountFen,
+        posEntryMode: ctx.request.posEntryMode,
+        pinPresent: ctx.pinPresent,
+        merchantNumberFromTerminal: ctx.request.merchantNumberFromTerminal,
+        location: ctx.request.location,
+        occurredAtMs: ctx.startedAtMs,
+      },
+      { timeoutMs: deps.settings.riskTimeoutMs },
+    );
+    if (decision.outcome === 'decline') {
+      ctx.decline('risk_declined', decision.responseCode);
+      return Vote.ABORTED | Vote.NO_JOIN;
+    }
+    if (decision.outcome === 'approve' || decision.outcome === 'approve_and_flag') {
+      ctx.riskReservationId = decision.reservationId;
+      ctx.riskFlagged = decision.outcome === 'approve_and_flag';
+      return Vote.PREPARED;
+    }
+    // Risk did not answer in its budget (or is down): fail closed unless configured to fail open.
+    if (deps.settings.riskFailOpen) return Vote.PREPARED | Vote.NO_JOIN;
+    ctx.decline('risk_unavailable');
+    return Vote.ABORTED | Vote.NO_JOIN;
+  },
+  async abort(ctx, deps) {
+    if (ctx.riskReservationId === undefined) return;
+    await deps.risk.release(ctx.riskReservationId, ctx.declineReason ?? 'aborted');
+  },
+};

@@ -1,0 +1,40 @@
+/** What the authorization flows are given at start-up: ports, store, settings and a logger. */
+import type { Fen } from '@acq/money';
+import type { TransactionStore } from '../store/transaction-store.ts';
+import type { AuthorizationContext } from './authorize/authorization-context.ts';
+import type { MerchantContextPort, PanVaultPort, PinTranslatorPort, RiskPort, UpstreamConnector } from './ports.ts';
+
+export interface FlowSettings {
+  readonly transactionBudgetMs: number;
+  readonly stepTimeoutMs: number;
+  readonly upstreamTimeoutMs: number;
+  readonly riskTimeoutMs: number;
+  readonly riskFailOpen: boolean;
+  readonly merchantCallTimeoutMs: number;
+  readonly contactlessNoPinLimitFen: Fen;
+  readonly completionPercentOfPreauthMax: bigint;
+  readonly cardTokenKey: Uint8Array;
+  readonly pipelineStepCountMax: number;
+  /** Business dates follow Asia/Shanghai (UTC+8), the CUP clearing day. */
+  readonly businessDateOffsetMinutes: number;
+}
+
+export interface FlowLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface FlowDependencies {
+  readonly settings: FlowSettings;
+  readonly store: TransactionStore;
+  readonly merchants: MerchantContextPort;
+  readonly risk: RiskPort;
+  readonly upstream: UpstreamConnector;
+  readonly pinTranslator: PinTranslatorPort;
+  readonly panVault: PanVaultPort;
+  readonly logger: FlowLogger;
+  /** The single reason -> field 39 mapper (transport/response-code.ts), injected so flows stay inward. */
+  readonly responseCodeOf: (ctx: AuthorizationContext) => string;
+  readonly nowMs: () => number;
+}

@@ -1,0 +1,57 @@
+/**
+ * Terminal reversals (0400). A reversal names its original by terminal + batch + trace. It is
+ * idempotent: the first one marks the original reversed, gives back any claim the original held on
+ * its own original (a reversed void un-voids, a reversed refund frees its amount) and writes the
+ * TransactionReversed event in the same transaction; later ones find it already reversed.
+ */
+import { assert } from '@acq/assert';
+import { withTransaction } from '@acq/db';
+import type pg from 'pg';
+import type { OutboxEvent } from '../flows/ports.ts';
+import { releaseClaim } from './original-claims.ts';
+import {
+  type StoredTransaction,
+  TRANSACTION_COLUMNS,
+  type TransactionRow,
+  transactionFromRow,
+} from './transaction-row.ts';
+import type { OutboxWriter } from './transaction-store.ts';
+
+export type ReversalRecord =
+  | { readonly kind: 'original_not_found' }
+  | { readonly kind: 'already_reversed'; readonly original: StoredTransaction }
+  | { readonly kind: 'nothing_to_reverse'; readonly original: StoredTransaction }
+  | { readonly kind: 'reversed'; readonly original: StoredTransaction };
+
+export interface ReversalInput {
+  readonly originalTxnId: string;
+  readonly reasonCode: string;
+  /** Events for an original that was approved (money moved); none for pending or timed-out ones. */
+  readonly eventsIfApproved: (original: StoredTransaction) => readonly OutboxEvent[];
+}
+
+export async function recordReversal(
+  pool: pg.Pool,
+  writeOutbox: OutboxWriter,
+  input: ReversalInput,
+): Promise<ReversalRecord> {
+  assert(/^[0-9A-Z]{2}$/.test(input.reasonCode), 'reversal reasons are two-character codes');
+  return withTransaction(pool, async (client) => {
+    const locked = await client.query<TransactionRow>(
+      `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE txn_id = $1 FOR UPDATE`,
+      [input.originalTxnId],
+    );
+    const row = locked.rows[0];
+    if (row === undefined) return { kind: 'original_not_found' };
+    const original = transactionFromRow(row);
+    if (original.reversed) return { kind: 'already_reversed', original };
+    if (original.status === 'declined') return { kind: 'nothing_to_reverse', original };
+    await client.query(`UPDATE transactions SET reversed_at = now(), reversal_reason = $2 WHERE txn_id = $1`, [
+      original.txnId,
+      input.reasonCode,
+    ]);
+    await releaseClaim(client, original.txnId);
+    if (original.status === 'approved') await writeOutbox(client, input.eventsIfApproved(original));
+    return { kind: 'reversed', original };
+  });
+}
