@@ -1,0 +1,53 @@
+/**
+ * Every bound of the settlement service, with its unit. Configuration may lower a limit, never raise it
+ * (config.ts enforces that). The relationships between them are asserted at the bottom so a bad edit
+ * fails at startup instead of in production.
+ */
+import { assert } from '@acq/assert';
+
+/** Number of sub-accounts each system account (fee income, network receivable, bank cash) is split into. */
+export const SYSTEM_ACCOUNT_SHARD_COUNT = 16;
+/** Authorization events applied in one SQL transaction by the consumer. */
+export const EVENT_BATCH_SIZE_MAX = 500;
+/** Transfers accepted by one ledger call. */
+export const LEDGER_TRANSFERS_PER_CALL_MAX = 4_000;
+/** pg pool size. */
+export const DATABASE_POOL_SIZE_MAX = 10;
+/** pg statement_timeout for every statement. */
+export const DATABASE_STATEMENT_TIMEOUT_MS = 5_000;
+
+/** One HTTP call to the bank rails (submit, query, debit). */
+export const BANK_REQUEST_TIMEOUT_MS = 3_000;
+/** Submissions of one T0 payout before it falls back to T1 (a definite bank failure counts). */
+export const T0_PAYOUT_ATTEMPT_COUNT_MAX = 3;
+/** Status queries of one submitted payout whose result is unknown before the attempt is declared failed. */
+export const PAYOUT_QUERY_COUNT_MAX = 5;
+/** Wait before the first retry or query; doubled per retry up to the maximum below. */
+export const PAYOUT_RETRY_DELAY_MS_MIN = 500;
+export const PAYOUT_RETRY_DELAY_MS_MAX = 30_000;
+/** A worker that claimed a payout and went silent for this long is presumed dead; the payout is re-examined. */
+export const PAYOUT_CLAIM_LEASE_MS = 15_000;
+/** Payouts claimed by one worker pass. */
+export const PAYOUT_WORKER_BATCH_SIZE_MAX = 50;
+/** Idle poll interval of the payout worker. */
+export const PAYOUT_WORKER_POLL_INTERVAL_MS = 200;
+
+/** Merchants settled in one T1 run transaction. */
+export const T1_MERCHANTS_PER_TRANSACTION_MAX = 200;
+/** Days after a bill is raised before it is due (and then overdue). */
+export const BILL_DUE_DAYS = 7;
+/** Bills listed in one page. */
+export const BILLS_PAGE_SIZE_MAX = 100;
+/** Rows in one statement (a merchant-month); more is refused rather than truncated. */
+export const STATEMENT_ROWS_MAX = 200_000;
+/** Clearing-file records reconciled in one run. */
+export const CLEARING_RECORDS_MAX = 2_000_000;
+/** Days searched forward for the next business day; a longer gap means the calendar data is broken. */
+export const CALENDAR_SEARCH_DAYS_MAX = 30;
+
+assert(PAYOUT_RETRY_DELAY_MS_MIN < PAYOUT_RETRY_DELAY_MS_MAX, 'retry delay bounds are ordered');
+assert(BANK_REQUEST_TIMEOUT_MS < PAYOUT_CLAIM_LEASE_MS, 'a claim lease outlives one bank call');
+assert(EVENT_BATCH_SIZE_MAX * 4 <= LEDGER_TRANSFERS_PER_CALL_MAX, 'one event batch fits one ledger call');
+/** Payouts advanced in parallel by one worker pass (bank calls in flight at once). */
+export const PAYOUT_WORKER_CONCURRENCY_MAX = 16;
+assert(PAYOUT_WORKER_CONCURRENCY_MAX <= PAYOUT_WORKER_BATCH_SIZE_MAX, 'a pass has enough payouts for its concurrency');
