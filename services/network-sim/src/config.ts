@@ -1,0 +1,64 @@
+/**
+ * Environment configuration of the network simulator. Every variable has a working default for the
+ * local start; README.md lists them. Knob defaults that are limits may only be lowered.
+ */
+import { assert } from '@acq/assert';
+import { type ConfigOf, env, loadConfig } from '@acq/config';
+import { LIMITS } from './limits.ts';
+
+/** Development HSM master key shared by every service of the local start (32 hex = 16 bytes). */
+export const DEV_HSM_MASTER_KEY = '0123456789ABCDEFFEDCBA9876543210';
+
+export const configSchema = {
+  NETWORK_SIM_HTTP_PORT: env.port({ description: 'HTTP admin API, health and metrics', default: 8601 }),
+  NETWORK_SIM_ISO_PORT: env.port({ description: 'ISO 8583 upstream TCP port (card network)', default: 8602 }),
+  NETWORK_SIM_HOST: env.string({ description: 'Address both listeners bind to', default: '0.0.0.0' }),
+  HSM_MASTER_KEY: env.hex({
+    description: 'Local master key of the software HSM (16 bytes hex)',
+    default: DEV_HSM_MASTER_KEY,
+    bytes: 16,
+    secret: true,
+  }),
+  NETWORK_ZPK_UNDER_MASTER_KEY: env.string({
+    description:
+      'Zone PIN key (ZPK) shared with the authorization service, encrypted under HSM_MASTER_KEY (hex); "derived" derives the documented dev ZPK from the master key',
+    default: 'derived',
+    pattern: /^(derived|[0-9A-Fa-f]{32}|[0-9A-Fa-f]{48})$/,
+    secret: true,
+  }),
+  NETWORK_SIM_SEED_CARDS: env.boolean({ description: 'Seed the documented test cards at start', default: true }),
+  NETWORK_SIM_ACQUIRER_ID: env.string({
+    description: 'Forwarding institution id the network answers in field 33',
+    default: '48020000',
+    pattern: /^[0-9]{1,11}$/,
+  }),
+  WALLET_CALLBACK_URL: env.url({
+    description: 'Default platform URL for wallet callbacks; {provider} is replaced by wechat, alipay or unionpay',
+    default: 'http://127.0.0.1:8080/v1/qr/callbacks/{provider}',
+    protocols: ['http:', 'https:'],
+  }),
+  WALLET_CALLBACK_SECRET: env.string({
+    description: 'HMAC-SHA256 key signing wallet callbacks (the platform verifies with the same key)',
+    default: 'dev-wallet-callback-secret',
+    secret: true,
+  }),
+  NETWORK_SIM_APPROVALS_RETAINED_MAX: env.integer({
+    description: 'Approved transactions kept in memory (oldest evicted first)',
+    default: LIMITS.approvalsRetainedMax,
+    min: 1,
+    max: LIMITS.approvalsRetainedMax,
+  }),
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    description: 'pino log level',
+    default: 'info',
+  }),
+};
+
+export type NetworkSimConfig = ConfigOf<typeof configSchema>;
+
+export function loadNetworkSimConfig(source: NodeJS.ProcessEnv = process.env): NetworkSimConfig {
+  const config = loadConfig(configSchema, source);
+  assert(config.NETWORK_SIM_HTTP_PORT !== config.NETWORK_SIM_ISO_PORT, 'HTTP and ISO ports must differ');
+  assert(config.NETWORK_SIM_APPROVALS_RETAINED_MAX <= LIMITS.approvalsRetainedMax, 'config may only lower a limit');
+  return config;
+}
