@@ -69,19 +69,20 @@ export interface TestRig {
   deps: AssessDependencies;
   recorded: { input: AssessInput; firings: readonly RuleFiring[] }[];
   backgroundErrors: string[];
+  redisErrors: string[];
   blacklist: MemoryBlacklist;
   suspendedT0: Set<string>;
   close(): Promise<void>;
 }
 
 export async function createRig(
-  options: { policy?: RiskPolicy; redisUrl?: string; prefix?: string; skipReady?: boolean } = {},
+  options: { policy?: RiskPolicy; redisUrl?: string; prefix?: string; skipReady?: boolean; redis?: Redis } = {},
 ): Promise<TestRig> {
-  const redis = createRiskRedis({
-    url: options.redisUrl ?? REDIS_URL,
-    commandTimeoutMs: 50,
-    connectionName: 'risk-test',
-  });
+  const redis =
+    options.redis ??
+    createRiskRedis({ url: options.redisUrl ?? REDIS_URL, commandTimeoutMs: 50, connectionName: 'risk-test' });
+  const redisErrors: string[] = [];
+  redis.on('error', (error: Error) => redisErrors.push(error.message));
   if (options.skipReady !== true) await waitForRedis(redis, 2_000);
   const prefix = options.prefix ?? uniquePrefix();
   const counters = new RedisCounters(redis, prefix);
@@ -105,10 +106,11 @@ export async function createRig(
     deps,
     recorded,
     backgroundErrors,
+    redisErrors,
     blacklist,
     suspendedT0,
     async close() {
-      if (options.redisUrl === undefined) {
+      if (options.redisUrl === undefined && options.redis === undefined) {
         const keys = await redis.keys(`${prefix}*`);
         if (keys.length > 0) await redis.del(...keys);
       }
