@@ -25,6 +25,10 @@ export const LIMITS = {
   dynamicQrTimeToLiveMsDefault: 2 * 3_600_000,
   /** Active QR codes per merchant. */
   activeQrCodesPerMerchantMax: 200,
+  /** Outbox events the relay publishes per batch. */
+  outboxRelayBatchSizeMax: 100,
+  /** How often the relay looks for events when no NOTIFY woke it. */
+  outboxRelayPollIntervalMs: 1_000,
   /** Open (submitted / under review) applications per ID number. */
   openApplicationsPerIdNumberMax: 1,
 } as const;

@@ -10,7 +10,6 @@ export const ID_PREFIX = {
   application: 'mapp_',
   t0Application: 't0a_',
   qrCode: 'qr_',
-  event: 'evt_',
 } as const;
 
 export function newId(prefix: (typeof ID_PREFIX)[keyof typeof ID_PREFIX]): string {

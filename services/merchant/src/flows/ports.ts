@@ -3,21 +3,15 @@
  * clock and the service settings. main.ts wires the real ones; tests wire real Postgres too.
  */
 import type pg from 'pg';
-import type { KeyMode } from '../domain/terminal-rules.ts';
+import type { Hsm } from '@acq/crypto';
 import type { SensitiveDataCipher } from '../store/sensitive-data-cipher.ts';
 
-/** The part of the software HSM (`SoftwareHsm` from @acq/crypto) the merchant service uses. */
-export interface TerminalKeyHsm {
-  /** A fresh TMK: stored under the master key, delivered in clear exactly once at activation. */
-  generateTerminalMasterKey(): Promise<{ tmkUnderMasterKey: string; tmkClearForDelivery: string; checkValue: string }>;
-  /** Working keys under the TMK for field 62, and the same keys under the master key for storage. */
-  generateWorkingKeys(
-    tmkUnderMasterKey: string,
-    mode: KeyMode,
-  ): Promise<{ field62: Uint8Array; pikUnderMasterKey: string; makUnderMasterKey: string; tdkUnderMasterKey: string }>;
-}
+/** The part of the HSM (`SoftwareHsm` from @acq/crypto, or a hardware one) the merchant service uses. */
+export type TerminalKeyHsm = Pick<Hsm, 'generateTerminalMasterKey' | 'generateWorkingKeys'>;
 
 export interface OutboxEvent {
+  /** Bus event id (UUID v7), also carried in the payload's event_id. */
+  readonly id: string;
   readonly topic: string;
   readonly key: string;
   readonly type: string;
@@ -25,7 +19,7 @@ export interface OutboxEvent {
 }
 
 /** Writes events inside the caller's transaction (transactional outbox, @acq/bus). */
-export type WriteOutboxEvents = (client: pg.PoolClient, events: readonly OutboxEvent[]) => Promise<void>;
+export type WriteOutboxEvents = (client: pg.PoolClient, events: readonly OutboxEvent[]) => Promise<unknown>;
 
 export interface MerchantSettings {
   /** 3-digit acquirer code that opens every merchant number. */

@@ -87,7 +87,8 @@ export async function signInTerminal(
   }
   return withTransaction(deps.pool, async (client) => {
     const before = await lockUsableTerminal(client, input.terminalId, input.merchantNumberFromTerminal);
-    const keys = await deps.hsm.generateWorkingKeys(before.tmkUnderMasterKey, keyMode);
+    const issued = deps.hsm.generateWorkingKeys(before.tmkUnderMasterKey, keyMode);
+    const keys = { ...issued, tdkUnderMasterKey: issued.tdkUnderMasterKey ?? '' };
     assert(keys.field62.length > 0, 'sign-in returns field 62');
     assert(keyMode !== '004' || keys.tdkUnderMasterKey !== '', 'key mode 004 issues a TDK');
     const terminal = await storeWorkingKeys(client, input.terminalId, { keyMode, ...keys });

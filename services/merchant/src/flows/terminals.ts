@@ -188,7 +188,7 @@ async function activateLocked(deps: MerchantDeps, client: pg.PoolClient, serialN
   if (check !== 'ok') return { refusal: ACTIVATION_REFUSALS[check] } as const;
   const merchant = await requireMerchant(client, terminal.merchantId, 'for_share');
   requireActiveMerchant(merchant);
-  const tmk = await deps.hsm.generateTerminalMasterKey();
+  const tmk = deps.hsm.generateTerminalMasterKey();
   const rebinding = await wasRebound(client, terminal.terminalId);
   const activated = await markActivated(client, terminal.terminalId, {
     tmkUnderMasterKey: tmk.tmkUnderMasterKey,
