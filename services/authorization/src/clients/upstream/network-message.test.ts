@@ -2,12 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fen } from '@acq/money';
+import { buildBalance54 } from '@acq/iso8583';
 import {
-  balanceField,
   balanceFromField,
   buildManagementMessage,
   buildRequestMessage,
   buildReversalMessage,
+  merchantNameLocationField,
   NETWORK_FIELD,
   needsReversalOnTimeout,
   originalDataElements,
@@ -64,7 +65,12 @@ describe('network message mapping', () => {
     assert.equal(message.fields.get(41), 'T0000001');
     assert.equal(message.fields.get(42), '898110054110001');
     assert.equal(message.fields.get(18), '5411');
-    assert.equal((message.fields.get(43) as string).length, 40);
+    assert.equal(
+      Buffer.from(message.fields.get(43) as string, 'latin1')
+        .toString('utf8')
+        .trimEnd(),
+      'Test Supermarket Shanghai',
+    );
     assert.equal(message.fields.get(49), '156');
     assert.deepEqual(message.fields.get(52), Buffer.alloc(8, 0x11));
     assert.equal(message.fields.has(90), false);
@@ -138,10 +144,25 @@ describe('network message mapping', () => {
     assert.equal(buildManagementMessage('301', identity, '48020000').fields.get(70), '301');
   });
 
-  it('reads field 54 balances with their sign and refuses malformed ones', () => {
-    assert.equal(balanceFromField(balanceField(fen(123_456n))), 123_456n);
-    assert.equal(balanceFromField(balanceField(fen(-5n))), -5n);
-    assert.equal(balanceField(fen(0n)), '1002156C000000000000');
+  it('cuts a Chinese merchant name to 40 bytes at a character boundary', () => {
+    const name = '上海市浦东新区张江高科技园区便利店第一分店';
+    const field = Buffer.from(merchantNameLocationField(name), 'latin1');
+    assert.equal(field.length, 40);
+    assert.equal(
+      field.toString('utf8').trimEnd(),
+      name.slice(0, 13),
+      '13 characters of 3 bytes fit, the 14th does not',
+    );
+    assert.equal(field[39], 0x20);
+  });
+
+  it('reads the available balance from field 54 and ignores a malformed one', () => {
+    const ledger = buildBalance54([{ accountType: '10', amountType: '01', currencyCode: '156', amountFen: fen(500n) }]);
+    const available = buildBalance54([
+      { accountType: '10', amountType: '02', currencyCode: '156', amountFen: fen(-7n) },
+    ]);
+    assert.equal(balanceFromField(ledger), 500n);
+    assert.equal(balanceFromField(`${ledger}${available}`), -7n);
     assert.equal(balanceFromField('1002156X000000000001'), undefined);
     assert.equal(balanceFromField('1002156C00000000001'), undefined);
     assert.equal(balanceFromField(undefined), undefined);
@@ -155,7 +176,7 @@ describe('network message mapping', () => {
           [39, '00'],
           [38, '123456'],
           [37, '031405000123'],
-          [54, balanceField(fen(99n))],
+          [54, buildBalance54([{ accountType: '10', amountType: '02', currencyCode: '156', amountFen: fen(99n) }])],
         ]),
       },
       identity,

@@ -4,8 +4,8 @@
  * how field 90 identifies an original, and how a response becomes an `UpstreamResult`.
  */
 import { assert } from '@acq/assert';
-import type { FieldValue, IsoMessage } from '@acq/iso8583';
-import { amountFieldFromFen, type Fen, fenFromAmountField } from '@acq/money';
+import { AMOUNT_TYPE, type FieldValue, type IsoMessage, isIsoCodecError, parseBalance54 } from '@acq/iso8583';
+import { amountFieldFromFen, type Fen } from '@acq/money';
 import type {
   UpstreamAdvice,
   UpstreamKind,
@@ -139,7 +139,7 @@ function setMerchantFields(
   fields.set(NETWORK_FIELD.acquirerInstitutionId, source.acquirerInstitutionId);
   fields.set(NETWORK_FIELD.terminalId, source.terminalId);
   fields.set(NETWORK_FIELD.merchantNumber, source.merchantNumber);
-  fields.set(NETWORK_FIELD.merchantNameLocation, source.merchantName.slice(0, 40).padEnd(40, ' '));
+  fields.set(NETWORK_FIELD.merchantNameLocation, merchantNameLocationField(source.merchantName));
 }
 
 function setIdentityFields(fields: Map<number, FieldValue>, identity: MessageIdentity): void {
@@ -277,24 +277,40 @@ function bytesField(message: NetworkMessage, field: number): Buffer | undefined 
 }
 
 /**
- * Field 54 balance: CUP carries one or more 20-character amount blocks
- * (account type 2, amount type 2, currency 3, sign C/D, amount 12); the first block is the one we use.
+ * Field 54 may carry several balances; the available balance (amount type 02) is the one a balance
+ * inquiry shows, else the first entry. A malformed field loses the balance, not the answer.
  */
 export function balanceFromField(value: string | undefined): Fen | undefined {
-  if (value === undefined || value.length < 20) return undefined;
-  const sign = value.charAt(7);
-  const amountFen = fenFromAmountField(value.slice(8, 20));
-  if (amountFen === undefined) return undefined;
-  if (sign === 'D') return -amountFen as Fen;
-  if (sign === 'C') return amountFen;
-  return undefined;
+  if (value === undefined) return undefined;
+  let entries: ReturnType<typeof parseBalance54>;
+  try {
+    entries = parseBalance54(value);
+  } catch (error) {
+    if (isIsoCodecError(error)) return undefined;
+    throw error;
+  }
+  const available = entries.find((entry) => entry.amountType === AMOUNT_TYPE.available) ?? entries[0];
+  return available?.amountFen;
 }
 
-/** Field 54 for a balance (the network side builds it; kept here so both directions share one layout). */
-export function balanceField(balanceFen: Fen): string {
-  const sign = balanceFen < 0n ? 'D' : 'C';
-  const magnitude = (balanceFen < 0n ? -balanceFen : balanceFen) as Fen;
-  return `1002${CURRENCY_CNY_FIELD}${sign}${amountFieldFromFen(magnitude)}`;
+const MERCHANT_NAME_LOCATION_BYTES = 40;
+
+/**
+ * Field 43 is 40 bytes. Names are Chinese, so they travel as UTF-8 cut at a character boundary and
+ * padded with spaces. The codec writes text fields byte for byte as latin1, so the bytes are handed
+ * over as a latin1 string.
+ */
+export function merchantNameLocationField(merchantName: string): string {
+  const field = Buffer.alloc(MERCHANT_NAME_LOCATION_BYTES, 0x20);
+  let used = 0;
+  for (const character of merchantName) {
+    const bytes = Buffer.from(character, 'utf8');
+    if (used + bytes.length > MERCHANT_NAME_LOCATION_BYTES) break;
+    bytes.copy(field, used);
+    used += bytes.length;
+  }
+  assert(used <= MERCHANT_NAME_LOCATION_BYTES, 'field 43 stays within 40 bytes');
+  return field.toString('latin1');
 }
 
 /** Maps a matched response to the caller's result; 00 is the only approval. */

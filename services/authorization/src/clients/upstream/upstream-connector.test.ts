@@ -1,10 +1,11 @@
 // Goal: the connector multiplexes, times out, reverses, survives link faults and drains its store-and-forward queue; method: a real TCP fake network built with @acq/iso8583 and a real Postgres schema holding the SAF table.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { cupNetworkSpec as networkSpec } from '@acq/iso8583';
 import { fen } from '@acq/money';
 import { NETWORK_FIELD, textField } from './network-message.ts';
 import { FakeNetwork } from './testing/fake-network.ts';
-import { provisionalNetworkSpec as networkSpec } from './testing/provisional-network-spec.ts';
+
 import { createSafDatabase, eventually, type SafDatabase, safRows } from './testing/saf-database.ts';
 import {
   type RecordingMeter,

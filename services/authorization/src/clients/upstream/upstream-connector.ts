@@ -6,7 +6,7 @@
  * With no link up the result is `unavailable`, and the stand-in policy supplies field 39.
  */
 import { assert } from '@acq/assert';
-import type { MessageSpec } from '@acq/iso8583';
+import { cupNetworkSpec, type MessageSpec } from '@acq/iso8583';
 import type pg from 'pg';
 import { ConnectionPool, type ExchangeStart } from './connection-pool.ts';
 import { resolveUpstreamLimits, type UpstreamLimits } from './limits.ts';
@@ -44,8 +44,8 @@ import { createUpstreamMetrics, type UpstreamMetrics } from './upstream-metrics.
 export interface UpstreamConnectorOptions {
   /** `host:port` of the network's ISO 8583 port (NETWORK_SIM_ISO_URL). */
   address: string;
-  /** The network spec table (`cupNetworkSpec` from @acq/iso8583). */
-  spec: MessageSpec;
+  /** The network spec table; `cupNetworkSpec` from @acq/iso8583 unless a test swaps it. */
+  spec?: MessageSpec;
   /** Field 32 of management messages and default for requests. */
   acquirerInstitutionId: string;
   pool?: { connectionCountMax?: number; inFlightPerConnectionMax?: number; writeBufferBytesMax?: number };
@@ -136,7 +136,7 @@ class Connector implements UpstreamConnector {
     this.#pool = new ConnectionPool<UpstreamReversal>({
       host: address.host,
       port: address.port,
-      codec: createNetworkCodec(options.spec, this.#limits.frameBytesMax),
+      codec: createNetworkCodec(options.spec ?? cupNetworkSpec, this.#limits.frameBytesMax),
       limits: this.#limits,
       acquirerInstitutionId: options.acquirerInstitutionId,
       logger: options.logger,

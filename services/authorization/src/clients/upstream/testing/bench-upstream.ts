@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fen } from '@acq/money';
 import type pg from 'pg';
 import { createUpstreamConnector } from '../upstream-connector.ts';
-import { provisionalNetworkSpec } from './provisional-network-spec.ts';
+import { cupNetworkSpec } from '@acq/iso8583';
 import { recordingLogger, recordingMeter, sampleRequest } from './test-doubles.ts';
 
 const requestCount = Number(process.argv[2] ?? 50_000);
@@ -25,7 +25,7 @@ const address = firstLine.toString().trim();
 
 const connector = createUpstreamConnector({
   address,
-  spec: provisionalNetworkSpec,
+  spec: cupNetworkSpec,
   acquirerInstitutionId: '48020000',
   pool: { connectionCountMax: linkCount },
   sql: {} as pg.Pool,

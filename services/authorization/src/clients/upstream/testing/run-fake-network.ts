@@ -3,9 +3,9 @@
  * not charged to the connector's event loop). Prints the listening address on stdout.
  */
 import { FakeNetwork } from './fake-network.ts';
-import { provisionalNetworkSpec } from './provisional-network-spec.ts';
+import { cupNetworkSpec } from '@acq/iso8583';
 
-const network = await FakeNetwork.start(provisionalNetworkSpec, Number(process.env.FAKE_NETWORK_PORT ?? 0));
+const network = await FakeNetwork.start(cupNetworkSpec, Number(process.env.FAKE_NETWORK_PORT ?? 0));
 process.stdout.write(`${network.address}\n`);
 // The benchmark's requests are not kept: recording 100k+ messages would measure the fake, not the link.
 network.recordReceived = false;
