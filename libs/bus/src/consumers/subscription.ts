@@ -1,0 +1,25 @@
+import type { Logger } from '@acq/db';
+import type pg from 'pg';
+import type { EventHandler } from '../handler-span.ts';
+
+export interface ConsumerOptions {
+  /** The consumer's own pool and schema: inbox and dead_letter live there. */
+  pool: pg.Pool;
+  schema: string;
+  group: string;
+  topics: string[];
+  handler: EventHandler;
+  retryCountMax: number;
+  batchSizeMax: number;
+  pollIntervalMs: number;
+  logger: Logger;
+}
+
+export interface Subscription {
+  /** Events this replica finished (processed, skipped as duplicate, or dead-lettered). */
+  readonly completedCount: number;
+  /** Events published to the subscribed topics that this group has not finished yet. */
+  lag(): Promise<number>;
+  /** Stops fetching, lets the batch in progress finish, and releases connections. */
+  stop(): Promise<void>;
+}

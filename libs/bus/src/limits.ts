@@ -1,0 +1,52 @@
+import { assert } from '@acq/assert';
+
+/** Outbox rows the relay reads and publishes per round trip. */
+export const RELAY_BATCH_SIZE_MAX = 1_000;
+/** Fallback poll when no NOTIFY arrives (NOTIFY is the normal wake-up, within milliseconds). */
+export const RELAY_POLL_INTERVAL_MS_MAX = 5_000;
+export const RELAY_PUBLISH_RETRY_BACKOFF_MS_BASE = 100;
+export const RELAY_PUBLISH_RETRY_BACKOFF_MS_MAX = 10_000;
+/** Published outbox rows are kept this long for inspection, then purged in bounded deletes. */
+export const OUTBOX_PUBLISHED_RETENTION_MS = 24 * 60 * 60 * 1000;
+export const PURGE_INTERVAL_MS = 60_000;
+export const PURGE_BATCH_SIZE_MAX = 5_000;
+
+/** Events a single writeOutboxEvents call may insert (one statement). */
+export const OUTBOX_WRITE_EVENT_COUNT_MAX = 10_000;
+export const EVENT_PAYLOAD_BYTES_MAX = 1_000_000;
+export const EVENT_KEY_LENGTH_MAX = 256;
+export const EVENT_HEADER_COUNT_MAX = 32;
+
+/** Fixed partition count of every Postgres-log topic; changing it would break per-key order. */
+export const POSTGRES_LOG_PARTITION_COUNT = 8;
+/** Postgres-log events are kept this long (Kafka's default retention), then purged. */
+export const POSTGRES_LOG_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** Inbox rows outlive every redelivery window, so a late duplicate is still recognised. */
+export const INBOX_RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
+
+export const CONSUMER_BATCH_SIZE_MAX = 500;
+export const CONSUMER_POLL_INTERVAL_MS_MAX = 5_000;
+/** Postgres-log partitions one consumer replica processes concurrently. */
+export const CONSUMER_PARTITION_WORKER_COUNT_MAX = 8;
+export const CONSUMER_RETRY_COUNT_MAX = 20;
+/** A Postgres-log partition claim expires after this; a batch must finish well within it. */
+export const CONSUMER_PARTITION_LEASE_MS = 60_000;
+export const CONSUMER_RETRY_BACKOFF_MS_BASE = 200;
+export const CONSUMER_RETRY_BACKOFF_MS_MAX = 30_000;
+/** Stored handler error text is cut to this length (it is log-safe text, not card data). */
+export const ERROR_TEXT_LENGTH_MAX = 1_000;
+
+export const KAFKA_REQUEST_TIMEOUT_MS = 10_000;
+export const KAFKA_CONNECTION_TIMEOUT_MS = 3_000;
+export const KAFKA_PRODUCE_TIMEOUT_MS = 10_000;
+export const KAFKA_SESSION_TIMEOUT_MS = 30_000;
+export const KAFKA_HEARTBEAT_INTERVAL_MS = 3_000;
+export const KAFKA_FETCH_WAIT_MS_MAX = 100;
+export const KAFKA_RETRY_COUNT_MAX = 5;
+export const KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 4;
+
+assert(INBOX_RETENTION_MS > POSTGRES_LOG_RETENTION_MS, 'inbox outlives the log, so replayed duplicates are caught');
+assert(RELAY_PUBLISH_RETRY_BACKOFF_MS_BASE < RELAY_PUBLISH_RETRY_BACKOFF_MS_MAX, 'relay backoff range');
+assert(CONSUMER_RETRY_BACKOFF_MS_BASE < CONSUMER_RETRY_BACKOFF_MS_MAX, 'consumer backoff range');
+assert(KAFKA_HEARTBEAT_INTERVAL_MS * 3 <= KAFKA_SESSION_TIMEOUT_MS, 'heartbeat well inside the session timeout');
+assert(KAFKA_PRODUCE_TIMEOUT_MS <= KAFKA_REQUEST_TIMEOUT_MS, 'produce timeout within the request timeout');

@@ -1,0 +1,166 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assert } from '@acq/assert';
+import {
+  type AdvisoryLease,
+  describeError,
+  type Logger,
+  quoteIdentifier,
+  stderrLogger,
+  withAdvisoryLease,
+} from '@acq/db';
+import type pg from 'pg';
+import { type EventRow, eventFromRow } from './event.ts';
+import {
+  OUTBOX_PUBLISHED_RETENTION_MS,
+  PURGE_BATCH_SIZE_MAX,
+  PURGE_INTERVAL_MS,
+  RELAY_BATCH_SIZE_MAX,
+  RELAY_POLL_INTERVAL_MS_MAX,
+  RELAY_PUBLISH_RETRY_BACKOFF_MS_BASE,
+  RELAY_PUBLISH_RETRY_BACKOFF_MS_MAX,
+} from './limits.ts';
+import type { EventPublisher } from './publishers/publisher.ts';
+import { WakeSignal } from './wake-signal.ts';
+import { outboxChannel } from './write-outbox-events.ts';
+
+export interface OutboxRelayOptions {
+  pool: pg.Pool;
+  /** The service schema whose outbox this relay drains. */
+  schema: string;
+  publisher: EventPublisher;
+  batchSizeMax: number;
+  pollIntervalMs: number;
+  logger?: Logger;
+}
+
+export interface OutboxBacklog {
+  pendingCount: number;
+  /** Age of the oldest unpublished event; 0 when the outbox is drained. */
+  oldestPendingAgeMs: number;
+}
+
+export interface OutboxRelay {
+  /** Events this replica published since start (counts re-publishes after a crash). */
+  readonly publishedCount: number;
+  backlog(): Promise<OutboxBacklog>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Drains `<schema>.outbox` to the publisher, in position order, at least once. One relay per
+ * schema runs at a time (advisory lease); the other replicas wait to take over. A crash between
+ * publish and marking rows published re-publishes those rows: consumers deduplicate by event id.
+ */
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  assert(options.batchSizeMax >= 1 && options.batchSizeMax <= RELAY_BATCH_SIZE_MAX, 'batchSizeMax out of range');
+  assert(
+    options.pollIntervalMs >= 1 && options.pollIntervalMs <= RELAY_POLL_INTERVAL_MS_MAX,
+    'pollIntervalMs out of range',
+  );
+  const logger = options.logger ?? stderrLogger;
+  const shutdown = new AbortController();
+  const state = { publishedCount: 0 };
+  const running = withAdvisoryLease(
+    options.pool,
+    `outbox-relay:${options.schema}`,
+    (lease, signal) => relayWhileLeased(options, lease, signal, state, logger),
+    { signal: shutdown.signal, logger },
+  );
+  return {
+    get publishedCount() {
+      return state.publishedCount;
+    },
+    backlog: () => outboxBacklog(options.pool, options.schema),
+    async stop() {
+      shutdown.abort();
+      await running;
+    },
+  };
+}
+
+async function relayWhileLeased(
+  options: OutboxRelayOptions,
+  lease: AdvisoryLease,
+  signal: AbortSignal,
+  state: { publishedCount: number },
+  logger: Logger,
+): Promise<void> {
+  const wake = new WakeSignal();
+  await wake.listen(lease.client, outboxChannel(options.schema));
+  logger.info({ schema: options.schema }, 'outbox relay started');
+  let failureCount = 0;
+  let lastPurgeMs = 0;
+  while (!signal.aborted) {
+    let publishedCount = 0;
+    try {
+      publishedCount = await relayOneBatch(options.pool, options.schema, options.publisher, options.batchSizeMax);
+      state.publishedCount += publishedCount;
+      failureCount = 0;
+      if (Date.now() - lastPurgeMs >= PURGE_INTERVAL_MS) {
+        lastPurgeMs = Date.now();
+        await purgePublished(options.pool, options.schema, options.publisher);
+      }
+    } catch (error) {
+      failureCount++;
+      const backoffMs = Math.min(
+        RELAY_PUBLISH_RETRY_BACKOFF_MS_MAX,
+        RELAY_PUBLISH_RETRY_BACKOFF_MS_BASE * 2 ** failureCount,
+      );
+      logger.warn(
+        { schema: options.schema, failureCount, backoffMs, ...describeError(error) },
+        'outbox relay batch failed',
+      );
+      await sleep(backoffMs, undefined, { signal }).catch(() => undefined);
+      continue;
+    }
+    // A full batch means more is waiting: loop at once. Otherwise sleep until NOTIFY or the poll.
+    if (publishedCount < options.batchSizeMax) await wake.wait(options.pollIntervalMs, signal);
+  }
+}
+
+/** Reads the oldest unpublished rows, publishes them as one batch, then marks them published. */
+export async function relayOneBatch(
+  pool: pg.Pool,
+  schema: string,
+  publisher: EventPublisher,
+  batchSizeMax: number,
+): Promise<number> {
+  const table = `${quoteIdentifier(schema)}.outbox`;
+  const pending = await pool.query<EventRow & { position: bigint }>(
+    `SELECT position, event_id, topic, event_key, event_type, payload, headers, occurred_at
+     FROM ${table} WHERE published_at IS NULL ORDER BY position LIMIT $1`,
+    [batchSizeMax],
+  );
+  if (pending.rows.length === 0) return 0;
+  await publisher.publish(pending.rows.map(eventFromRow));
+  const positions = pending.rows.map((row) => row.position);
+  const marked = await pool.query(
+    `UPDATE ${table} SET published_at = now() WHERE position = ANY($1::bigint[]) AND published_at IS NULL`,
+    [positions],
+  );
+  // Fewer rows only if a previous lease holder marked some concurrently; never more.
+  assert((marked.rowCount ?? 0) <= positions.length, 'marked at most the rows read');
+  return pending.rows.length;
+}
+
+async function purgePublished(pool: pg.Pool, schema: string, publisher: EventPublisher): Promise<void> {
+  const table = `${quoteIdentifier(schema)}.outbox`;
+  await pool.query(
+    `DELETE FROM ${table} WHERE position IN (
+       SELECT position FROM ${table}
+       WHERE published_at < now() - make_interval(secs => $1::double precision / 1000) LIMIT $2)`,
+    [OUTBOX_PUBLISHED_RETENTION_MS, PURGE_BATCH_SIZE_MAX],
+  );
+  await publisher.purgeExpired();
+}
+
+export async function outboxBacklog(pool: pg.Pool, schema: string): Promise<OutboxBacklog> {
+  const result = await pool.query<{ pending_count: number; oldest_age_ms: number }>(
+    `SELECT count(*)::int AS pending_count,
+            coalesce(floor(extract(epoch FROM now() - min(occurred_at)) * 1000), 0)::int AS oldest_age_ms
+     FROM ${quoteIdentifier(schema)}.outbox WHERE published_at IS NULL`,
+  );
+  const row = result.rows[0];
+  assert(row !== undefined, 'aggregate returns one row');
+  return { pendingCount: row.pending_count, oldestPendingAgeMs: Math.max(0, row.oldest_age_ms) };
+}

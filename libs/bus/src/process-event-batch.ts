@@ -1,0 +1,286 @@
+import { assert } from '@acq/assert';
+import { describeError, type Logger, quoteIdentifier, withTransaction } from '@acq/db';
+import type pg from 'pg';
+import { type BusEvent, eventColumns } from './event.ts';
+import { type EventHandler, runHandlerInTraceContext } from './handler-span.ts';
+import {
+  CONSUMER_RETRY_BACKOFF_MS_BASE,
+  CONSUMER_RETRY_BACKOFF_MS_MAX,
+  CONSUMER_RETRY_COUNT_MAX,
+  ERROR_TEXT_LENGTH_MAX,
+} from './limits.ts';
+
+export interface ProcessEventBatchOptions {
+  /** The consumer's pool and schema: inbox and dead_letter live there, next to its business tables. */
+  pool: pg.Pool;
+  schema: string;
+  group: string;
+  handler: EventHandler;
+  retryCountMax: number;
+  logger: Logger;
+  /** Runs in the processing transaction after the handlers, e.g. to store the next log offset. */
+  commitPosition?: (client: pg.PoolClient, completedCount: number) => Promise<void>;
+}
+
+export interface ProcessEventBatchResult {
+  /** Events from the start of the batch that are finished: processed, duplicate or dead-lettered. */
+  completedCount: number;
+  /** Set when the event at `completedCount` failed and should be retried after this delay. */
+  retryAfterMs: number | undefined;
+}
+
+interface InboxState {
+  startedAttempts: number;
+  failedAttempts: number;
+  finished: boolean;
+}
+
+/** Thrown inside the processing transaction to roll it back and say which event failed. */
+class HandlerFailure extends Error {
+  readonly index: number;
+  constructor(index: number, cause: unknown) {
+    super('event handler failed', { cause });
+    this.index = index;
+  }
+}
+
+/**
+ * Idempotent, ordered processing of one batch from one partition (STYLE section 6):
+ * 1. read the inbox state; events already finished are duplicates and are skipped;
+ * 2. commit started_attempts + 1 for the events about to run (a crash leaves started > failed);
+ * 3. in one transaction lock the inbox rows, run the handlers on the transaction client, mark the
+ *    rows processed and store the position; a handler error rolls it all back, is counted in
+ *    failed_attempts, and the events before it are redone without it. The failing event stops the
+ *    batch (per-key order) until retryCountMax, then goes to dead_letter with the reason.
+ */
+export async function processEventBatch(
+  options: ProcessEventBatchOptions,
+  events: readonly BusEvent[],
+): Promise<ProcessEventBatchResult> {
+  assert(options.retryCountMax >= 1 && options.retryCountMax <= CONSUMER_RETRY_COUNT_MAX, 'retryCountMax out of range');
+  if (events.length === 0) return { completedCount: 0, retryAfterMs: undefined };
+  const states = await readInboxStates(options, events);
+  const { sliceEnd, crashedBefore } = planSlice(events, states);
+  const slice = events.slice(0, sliceEnd);
+  const last = slice.at(-1);
+  const lastState = last === undefined ? undefined : states.get(last.id);
+  if (
+    crashedBefore &&
+    last !== undefined &&
+    lastState !== undefined &&
+    unfinishedAttempts(lastState) >= options.retryCountMax
+  ) {
+    const reason = `processing crashed ${unfinishedAttempts(lastState)} times without finishing`;
+    await withTransaction(options.pool, async (client) => {
+      await deadLetter(options, client, last, reason);
+      await options.commitPosition?.(client, slice.length);
+    });
+    return { completedCount: slice.length, retryAfterMs: undefined };
+  }
+  await markStarted(options, slice, states);
+  try {
+    await withTransaction(options.pool, async (client) => {
+      await runHandlers(options, client, slice);
+      await options.commitPosition?.(client, slice.length);
+    });
+    return { completedCount: slice.length, retryAfterMs: undefined };
+  } catch (error) {
+    if (!(error instanceof HandlerFailure)) throw error;
+    return recoverFromHandlerFailure(options, slice, error);
+  }
+}
+
+async function recoverFromHandlerFailure(
+  options: ProcessEventBatchOptions,
+  slice: readonly BusEvent[],
+  failure: HandlerFailure,
+): Promise<ProcessEventBatchResult> {
+  const failed = slice[failure.index];
+  assert(failed !== undefined, 'failure index inside the slice');
+  const errorText = errorTextOf(failure.cause);
+  const failedAttempts = await recordFailure(options, failed, errorText);
+  const before = slice.slice(0, failure.index);
+  const exhausted = failedAttempts >= options.retryCountMax;
+  options.logger.warn(
+    { group: options.group, eventId: failed.id, topic: failed.topic, failedAttempts, exhausted, errorText },
+    'event handler failed',
+  );
+  // Redo the events before the failing one without it; if that fails too, nothing is lost: the
+  // whole slice is simply retried on the next round.
+  await withTransaction(options.pool, async (client) => {
+    await runHandlers(options, client, before);
+    if (exhausted) await deadLetter(options, client, failed, `handler failed ${failedAttempts} times: ${errorText}`);
+    await options.commitPosition?.(client, exhausted ? failure.index + 1 : failure.index);
+  });
+  if (exhausted) return { completedCount: failure.index + 1, retryAfterMs: undefined };
+  return { completedCount: failure.index, retryAfterMs: retryBackoffMs(failedAttempts) };
+}
+
+/**
+ * The slice ends before the second pending event whose earlier attempt crashed, or just after the
+ * first pending event if that one crashed before (`crashedBefore`): crash suspects run alone, after
+ * only duplicates, so a poison event cannot take its batch neighbours down with it.
+ */
+function planSlice(
+  events: readonly BusEvent[],
+  states: Map<string, InboxState>,
+): { sliceEnd: number; crashedBefore: boolean } {
+  let pendingSeen = false;
+  for (let index = 0; index < events.length; index++) {
+    const state = states.get((events[index] as BusEvent).id);
+    if (state?.finished === true) continue;
+    const crashedBefore = state !== undefined && unfinishedAttempts(state) > 0;
+    if (crashedBefore && pendingSeen) return { sliceEnd: index, crashedBefore: false };
+    if (crashedBefore) return { sliceEnd: index + 1, crashedBefore: true };
+    pendingSeen = true;
+  }
+  return { sliceEnd: events.length, crashedBefore: false };
+}
+
+function unfinishedAttempts(state: InboxState): number {
+  return state.startedAttempts - state.failedAttempts;
+}
+
+async function readInboxStates(
+  options: ProcessEventBatchOptions,
+  events: readonly BusEvent[],
+): Promise<Map<string, InboxState>> {
+  const result = await options.pool.query<{
+    event_id: string;
+    started_attempts: number;
+    failed_attempts: number;
+    finished: boolean;
+  }>(
+    `SELECT event_id, started_attempts, failed_attempts, (processed_at IS NOT NULL OR dead_lettered_at IS NOT NULL) AS finished
+     FROM ${quoteIdentifier(options.schema)}.inbox WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])`,
+    [options.group, events.map((event) => event.id)],
+  );
+  const states = new Map<string, InboxState>();
+  for (const row of result.rows) {
+    states.set(row.event_id, {
+      startedAttempts: row.started_attempts,
+      failedAttempts: row.failed_attempts,
+      finished: row.finished,
+    });
+  }
+  return states;
+}
+
+/** Commits started_attempts + 1 outside the processing transaction, so a crash still counts. */
+async function markStarted(
+  options: ProcessEventBatchOptions,
+  slice: readonly BusEvent[],
+  states: Map<string, InboxState>,
+): Promise<void> {
+  // The log may hold one event twice (relay re-publish); one upsert must touch each row once.
+  const pendingById = new Map<string, BusEvent>();
+  for (const event of slice) if (states.get(event.id)?.finished !== true) pendingById.set(event.id, event);
+  const pending = [...pendingById.values()];
+  if (pending.length === 0) return;
+  const columns = eventColumns(pending);
+  await options.pool.query(
+    `INSERT INTO ${quoteIdentifier(options.schema)}.inbox AS inbox (consumer_group, event_id, topic, event_key, event_type, started_attempts)
+     SELECT $1, event_id, topic, event_key, event_type, 1
+     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS input(event_id, topic, event_key, event_type)
+     ON CONFLICT (consumer_group, event_id) DO UPDATE SET started_attempts = inbox.started_attempts + 1
+       WHERE inbox.processed_at IS NULL AND inbox.dead_lettered_at IS NULL`,
+    [options.group, columns.ids, columns.topics, columns.keys, columns.types],
+  );
+}
+
+/**
+ * Locks the slice's unfinished inbox rows (a replica that raced us to an event waits here, then
+ * sees it finished), runs the handlers in order and marks the rows processed.
+ */
+async function runHandlers(
+  options: ProcessEventBatchOptions,
+  client: pg.PoolClient,
+  slice: readonly BusEvent[],
+): Promise<void> {
+  if (slice.length === 0) return;
+  const inbox = `${quoteIdentifier(options.schema)}.inbox`;
+  const locked = await client.query<{ event_id: string }>(
+    `SELECT event_id FROM ${inbox} WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])
+       AND processed_at IS NULL AND dead_lettered_at IS NULL ORDER BY event_id FOR UPDATE`,
+    [options.group, slice.map((event) => event.id)],
+  );
+  const runnable = new Set(locked.rows.map((row) => row.event_id));
+  const processedIds = new Set<string>();
+  for (let index = 0; index < slice.length; index++) {
+    const event = slice[index] as BusEvent;
+    if (!runnable.has(event.id) || processedIds.has(event.id)) continue;
+    try {
+      await runHandlerInTraceContext(options.handler, event, client, options.group);
+    } catch (error) {
+      throw new HandlerFailure(index, error);
+    }
+    processedIds.add(event.id);
+  }
+  const duplicateCount = slice.length - processedIds.size;
+  if (duplicateCount > 0) options.logger.warn({ group: options.group, duplicateCount }, 'skipped duplicate events');
+  if (processedIds.size === 0) return;
+  const marked = await client.query(
+    `UPDATE ${inbox} SET processed_at = now() WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])`,
+    [options.group, [...processedIds]],
+  );
+  assert(marked.rowCount === processedIds.size, 'every processed event is marked in the inbox');
+}
+
+async function recordFailure(options: ProcessEventBatchOptions, event: BusEvent, errorText: string): Promise<number> {
+  const result = await options.pool.query<{ failed_attempts: number }>(
+    `UPDATE ${quoteIdentifier(options.schema)}.inbox SET failed_attempts = failed_attempts + 1, last_error = $3
+     WHERE consumer_group = $1 AND event_id = $2 RETURNING failed_attempts`,
+    [options.group, event.id, errorText],
+  );
+  const row = result.rows[0];
+  assert(row !== undefined, 'a failed event has an inbox row (marked started before running)');
+  return row.failed_attempts;
+}
+
+async function deadLetter(
+  options: ProcessEventBatchOptions,
+  client: pg.PoolClient,
+  event: BusEvent,
+  reason: string,
+): Promise<void> {
+  const schema = quoteIdentifier(options.schema);
+  const [row] = eventColumns([event]).payloads;
+  await client.query(
+    `INSERT INTO ${schema}.dead_letter (consumer_group, event_id, topic, event_key, event_type, payload, headers, occurred_at,
+       reason, started_attempts, failed_attempts)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, started_attempts, failed_attempts
+     FROM ${schema}.inbox WHERE consumer_group = $1 AND event_id = $2
+     ON CONFLICT (consumer_group, event_id) DO NOTHING`,
+    [
+      options.group,
+      event.id,
+      event.topic,
+      event.key,
+      event.type,
+      row,
+      JSON.stringify(event.headers),
+      event.occurredAt,
+      reason,
+    ],
+  );
+  await client.query(
+    `UPDATE ${schema}.inbox SET dead_lettered_at = now(), last_error = $3 WHERE consumer_group = $1 AND event_id = $2`,
+    [options.group, event.id, reason.slice(0, ERROR_TEXT_LENGTH_MAX)],
+  );
+  options.logger.error(
+    { group: options.group, eventId: event.id, topic: event.topic, reason },
+    'event moved to dead letter',
+  );
+}
+
+/** Handler errors are log-safe by convention (STYLE 18): keep their code and message, bounded. */
+function errorTextOf(error: unknown): string {
+  const { errorCode, errorMessage } = describeError(error);
+  const text = errorCode === undefined ? errorMessage : `${errorCode}: ${errorMessage}`;
+  return text.slice(0, ERROR_TEXT_LENGTH_MAX);
+}
+
+export function retryBackoffMs(failedAttempts: number): number {
+  assert(failedAttempts >= 1, 'backoff after at least one failure');
+  return Math.min(CONSUMER_RETRY_BACKOFF_MS_MAX, CONSUMER_RETRY_BACKOFF_MS_BASE * 2 ** (failedAttempts - 1));
+}

@@ -1,0 +1,90 @@
+import { assert } from '@acq/assert';
+import { advisoryKey, quoteIdentifier, withTransaction } from '@acq/db';
+import type pg from 'pg';
+import { eventColumns } from '../event.ts';
+import { POSTGRES_LOG_PARTITION_COUNT, POSTGRES_LOG_RETENTION_MS, PURGE_BATCH_SIZE_MAX } from '../limits.ts';
+import { partitionForKey } from '../partition.ts';
+import type { EventPublisher } from './publisher.ts';
+
+export interface PostgresLogPublisherOptions {
+  pool: pg.Pool;
+  busSchema?: string;
+}
+
+/** NOTIFY channel raised on every append, so Postgres-log consumers wake without polling. */
+export function eventLogChannel(busSchema: string): string {
+  return `${busSchema}_event_log`;
+}
+
+/**
+ * Appends a batch to the shared event log in one statement. Sequence ranges are reserved by
+ * upserting partition_heads (row-locked in sorted order to avoid deadlocks) in the same statement
+ * as the insert, so appends to a partition commit one after the other and sequences have no gaps.
+ */
+export function createPostgresLogPublisher(options: PostgresLogPublisherOptions): EventPublisher {
+  const busSchema = options.busSchema ?? 'bus';
+  const schema = quoteIdentifier(busSchema);
+  const appendSql = `
+    WITH input AS (
+      SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::bytea[], $7::jsonb[], $8::timestamptz[])
+        WITH ORDINALITY AS input(topic, partition, event_id, event_key, event_type, payload, headers, occurred_at, ordinal)),
+    counts AS (SELECT topic, partition, count(*)::bigint AS event_count FROM input GROUP BY topic, partition),
+    heads AS (
+      INSERT INTO ${schema}.partition_heads AS head (topic, partition, next_sequence)
+      SELECT topic, partition, event_count FROM counts ORDER BY topic, partition
+      ON CONFLICT (topic, partition) DO UPDATE SET next_sequence = head.next_sequence + EXCLUDED.next_sequence
+      RETURNING head.topic, head.partition, head.next_sequence),
+    appended AS (
+      INSERT INTO ${schema}.event_log (topic, partition, sequence, event_id, event_key, event_type, payload, headers, occurred_at)
+      SELECT input.topic, input.partition,
+             heads.next_sequence - counts.event_count - 1
+               + row_number() OVER (PARTITION BY input.topic, input.partition ORDER BY input.ordinal),
+             input.event_id, input.event_key, input.event_type, input.payload, input.headers, input.occurred_at
+      FROM input JOIN counts USING (topic, partition) JOIN heads USING (topic, partition)
+      RETURNING 1)
+    SELECT (SELECT count(*) FROM appended)::int AS appended_count, pg_notify($9, '')`;
+  return {
+    backend: 'postgres',
+    async publish(events) {
+      if (events.length === 0) return;
+      const columns = eventColumns(events);
+      const partitions = events.map((event) => partitionForKey(event.key, POSTGRES_LOG_PARTITION_COUNT));
+      const parameters = [
+        columns.topics,
+        partitions,
+        columns.ids,
+        columns.keys,
+        columns.types,
+        columns.payloads,
+        columns.headers,
+        columns.occurredAts,
+        eventLogChannel(busSchema),
+      ];
+      // withTransaction retries the rare deadlock between appenders of overlapping partition sets.
+      const result = await withTransaction(options.pool, (client) =>
+        client.query<{ appended_count: number }>(appendSql, parameters),
+      );
+      assert(result.rows[0]?.appended_count === events.length, 'every event was appended to the log');
+    },
+    purgeExpired: () => purgeExpiredLogEvents(options.pool, busSchema),
+    async close() {},
+  };
+}
+
+/** Deletes log events past retention in one bounded batch; one purger at a time per bus schema. */
+async function purgeExpiredLogEvents(pool: pg.Pool, busSchema: string): Promise<number> {
+  const schema = quoteIdentifier(busSchema);
+  return withTransaction(pool, async (client) => {
+    const lock = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+      advisoryKey(`event-log-purge:${busSchema}`),
+    ]);
+    if (lock.rows[0]?.locked !== true) return 0;
+    const deleted = await client.query(
+      `DELETE FROM ${schema}.event_log WHERE (topic, partition, sequence) IN (
+         SELECT topic, partition, sequence FROM ${schema}.event_log
+         WHERE appended_at < now() - make_interval(secs => $1::double precision / 1000) LIMIT $2)`,
+      [POSTGRES_LOG_RETENTION_MS, PURGE_BATCH_SIZE_MAX],
+    );
+    return deleted.rowCount ?? 0;
+  });
+}

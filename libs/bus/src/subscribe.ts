@@ -1,0 +1,85 @@
+import { assert } from '@acq/assert';
+import { type Logger, stderrLogger } from '@acq/db';
+import type pg from 'pg';
+import { startKafkaConsumer } from './consumers/kafka-consumer.ts';
+import { startPostgresLogConsumer } from './consumers/postgres-log-consumer.ts';
+import type { Subscription } from './consumers/subscription.ts';
+import { DEFAULT_BUS_SCHEMA } from './bus-tables.ts';
+import type { EventHandler } from './handler-span.ts';
+import {
+  CONSUMER_BATCH_SIZE_MAX,
+  CONSUMER_PARTITION_WORKER_COUNT_MAX,
+  CONSUMER_POLL_INTERVAL_MS_MAX,
+  CONSUMER_RETRY_COUNT_MAX,
+} from './limits.ts';
+
+export type BusBackend = 'kafka' | 'postgres';
+
+export interface SubscribeOptions {
+  /** The consumer's own pool and schema (its inbox and dead_letter tables live there). */
+  pool: pg.Pool;
+  schema: string;
+  group: string;
+  topics: string[];
+  backend: BusBackend;
+  /** Required for the Kafka backend. */
+  brokers?: string[];
+  /** Shared Postgres-log schema; `bus` unless a test isolates its own. */
+  busSchema?: string;
+  /** Runs inside the consumer's transaction; its writes commit together with the inbox mark. */
+  handler: EventHandler;
+  retryCountMax: number;
+  logger?: Logger;
+  batchSizeMax?: number;
+  pollIntervalMs?: number;
+  /** Postgres log: partitions this replica processes concurrently. */
+  partitionWorkerCount?: number;
+  clientId?: string;
+}
+
+const DEFAULT_CONSUMER_BATCH_SIZE = 200;
+const DEFAULT_CONSUMER_POLL_INTERVAL_MS = 1_000;
+const DEFAULT_PARTITION_WORKER_COUNT = 2;
+
+/**
+ * Subscribes a consumer group to topics with idempotent, per-key ordered, at-least-once delivery.
+ * Several replicas with the same group share the partitions. Call stop() at shutdown.
+ */
+export async function subscribe(options: SubscribeOptions): Promise<Subscription> {
+  assert(options.topics.length > 0, 'subscribe to at least one topic');
+  assert(/^[a-z0-9][a-z0-9._-]{0,199}$/.test(options.group), 'group is a plain name');
+  assert(options.retryCountMax >= 1 && options.retryCountMax <= CONSUMER_RETRY_COUNT_MAX, 'retryCountMax out of range');
+  const batchSizeMax = options.batchSizeMax ?? DEFAULT_CONSUMER_BATCH_SIZE;
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_CONSUMER_POLL_INTERVAL_MS;
+  const partitionWorkerCount = options.partitionWorkerCount ?? DEFAULT_PARTITION_WORKER_COUNT;
+  assert(batchSizeMax >= 1 && batchSizeMax <= CONSUMER_BATCH_SIZE_MAX, 'batchSizeMax out of range');
+  assert(pollIntervalMs >= 1 && pollIntervalMs <= CONSUMER_POLL_INTERVAL_MS_MAX, 'pollIntervalMs out of range');
+  assert(
+    partitionWorkerCount >= 1 && partitionWorkerCount <= CONSUMER_PARTITION_WORKER_COUNT_MAX,
+    'partitionWorkerCount out of range',
+  );
+  const common = {
+    pool: options.pool,
+    schema: options.schema,
+    group: options.group,
+    topics: options.topics,
+    handler: options.handler,
+    retryCountMax: options.retryCountMax,
+    batchSizeMax,
+    pollIntervalMs,
+    logger: options.logger ?? stderrLogger,
+  };
+  if (options.backend === 'postgres') {
+    return startPostgresLogConsumer({
+      ...common,
+      busSchema: options.busSchema ?? DEFAULT_BUS_SCHEMA,
+      partitionWorkerCount,
+    });
+  }
+  assert(options.brokers !== undefined && options.brokers.length > 0, 'the Kafka backend needs brokers');
+  return startKafkaConsumer({
+    ...common,
+    brokers: options.brokers,
+    clientId: options.clientId ?? `${options.group}-consumer`,
+  });
+}

@@ -1,0 +1,45 @@
+import { assert } from '@acq/assert';
+import type pg from 'pg';
+
+/**
+ * Turns LISTEN notifications on one connection into a wait (for any number of waiters) that ends at the first notification or
+ * after `timeoutMs`, whichever comes first. Notifications that arrive while nobody waits are
+ * remembered, so a wake-up between two waits is not lost.
+ */
+export class WakeSignal {
+  private pending = false;
+  private readonly waiters = new Set<() => void>();
+
+  readonly notify = (): void => {
+    this.pending = true;
+    for (const waiter of [...this.waiters]) waiter();
+  };
+
+  async listen(client: pg.ClientBase, channel: string): Promise<void> {
+    assert(/^[a-z0-9_]+$/.test(channel), 'channel is a plain identifier');
+    client.on('notification', (message) => {
+      if (message.channel === channel) this.notify();
+    });
+    await client.query(`LISTEN "${channel}"`);
+  }
+
+  wait(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    assert(timeoutMs > 0, 'timeoutMs must be positive');
+    if (this.pending || signal.aborted) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', finish);
+        this.waiters.delete(finish);
+        this.pending = false;
+        resolve();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      signal.addEventListener('abort', finish, { once: true });
+      this.waiters.add(finish);
+    });
+  }
+}
