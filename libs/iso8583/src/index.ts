@@ -58,3 +58,24 @@ export {
   signInKeys62Bytes,
   WORKING_KEY_CHECK_VALUE_BYTES,
 } from './views/sign-in-keys-62.ts';
+export { CUP_NETWORK_MESSAGE_BYTES_MAX, cupNetworkSpec } from './specs/cup-network-v1.ts';
+export { describeMessage, maskPan } from './describe.ts';
+export { parseTlv, parseTlvTopLevel, buildTlv, type TlvInput, type TlvItem } from './tlv.ts';
+export {
+  AMOUNT_TYPE,
+  BALANCE_ENTRIES_MAX,
+  BALANCE_ENTRY_CHARS,
+  type BalanceEntry,
+  buildBalance54,
+  parseBalance54,
+} from './views/balance-54.ts';
+export { buildField60, type Field60, type Field60Input, parseField60 } from './views/field60.ts';
+export { buildField61, type Field61, parseField61 } from './views/field61.ts';
+export {
+  buildSettlementTotals48,
+  parseSettlementTotals48,
+  SETTLEMENT_RESULT_CODE,
+  SETTLEMENT_SIDE_DIGITS,
+  type SettlementTotals48,
+  type SettlementTotalsSide,
+} from './views/settlement-totals-48.ts';

@@ -18,10 +18,14 @@ CREATE TABLE transactions (
   pos_entry_mode text NOT NULL,
   card_token text,
   pan_masked text,
-  -- Encrypted under the HSM master key; kept because voids, refunds and reversals resend the card upstream.
-  pan_encrypted bytea,
+  pos_condition_code text NOT NULL,
   request_fingerprint text NOT NULL,
+  -- Ours until the network answers with its own (field 37).
   rrn text NOT NULL,
+  -- The network's identity of our message (field 11 and field 7): voids, refunds, completions and
+  -- reversals refer to the original by them, so no card data needs to be kept for later steps.
+  network_stan text NOT NULL DEFAULT '',
+  transmission_date_time text NOT NULL DEFAULT '',
   business_date text NOT NULL CHECK (business_date ~ '^[0-9]{8}$'),
   original_txn_id text REFERENCES transactions (txn_id),
   -- A void/refund/completion holds a claim on its original while in flight and after approval.

@@ -44,7 +44,7 @@ export const cupPosSpec = defineSpec({
     54: lllvar('ascii', 20, 'Balance amount'),
     55: lllvar('binary', 255, 'ICC system related data (EMV TLV)', 'hidden'),
     59: lllvar('ascii', 999, 'Scan-code payment data'),
-    60: lllvar('n-bcd-left', 30, 'Reserved private: txn type, batch, network management code'),
+    60: lllvar('n-bcd-left', 30, 'Reserved private (txn type, batch, network mgmt code)'),
     61: lllvar('n-bcd-left', 29, 'Original message data'),
     62: lllvar('binary', 512, 'Reserved private (working keys in sign-in responses)', 'hidden'),
     63: lllvar('ascii', 163, 'Reserved private'),

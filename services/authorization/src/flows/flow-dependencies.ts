@@ -2,7 +2,7 @@
 import type { Fen } from '@acq/money';
 import type { TransactionStore } from '../store/transaction-store.ts';
 import type { AuthorizationContext } from './authorize/authorization-context.ts';
-import type { MerchantContextPort, PanVaultPort, PinTranslatorPort, RiskPort, UpstreamConnector } from './ports.ts';
+import type { MerchantContextPort, PinTranslatorPort, RiskPort, UpstreamPort } from './ports.ts';
 
 export interface FlowSettings {
   readonly transactionBudgetMs: number;
@@ -14,6 +14,8 @@ export interface FlowSettings {
   readonly contactlessNoPinLimitFen: Fen;
   readonly completionPercentOfPreauthMax: bigint;
   readonly cardTokenKey: Uint8Array;
+  /** Field 32 sent upstream: this acquirer's institution id. */
+  readonly acquirerInstitutionId: string;
   readonly pipelineStepCountMax: number;
   /** Business dates follow Asia/Shanghai (UTC+8), the CUP clearing day. */
   readonly businessDateOffsetMinutes: number;
@@ -30,9 +32,8 @@ export interface FlowDependencies {
   readonly store: TransactionStore;
   readonly merchants: MerchantContextPort;
   readonly risk: RiskPort;
-  readonly upstream: UpstreamConnector;
+  readonly upstream: UpstreamPort;
   readonly pinTranslator: PinTranslatorPort;
-  readonly panVault: PanVaultPort;
   readonly logger: FlowLogger;
   /** The single reason -> field 39 mapper (transport/response-code.ts), injected so flows stay inward. */
   readonly responseCodeOf: (ctx: AuthorizationContext) => string;

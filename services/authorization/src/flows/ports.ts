@@ -6,6 +6,7 @@ import { assert } from '@acq/assert';
 import type { Fen } from '@acq/money';
 import type { CardKind, FeePlan } from '../domain/fee.ts';
 import type { TransactionKind } from '../domain/transaction-kind.ts';
+import type { UpstreamConnector, UpstreamKind } from '../clients/upstream/index.ts';
 
 export type MerchantStatus = 'active' | 'frozen' | 'closed';
 export type TerminalStatus = 'registered' | 'activated' | 'frozen' | 'retired';
@@ -80,82 +81,20 @@ export interface PinTranslatorPort {
 }
 export type PinTranslation = { readonly ok: true; readonly pinBlockUnderZpk: Uint8Array } | { readonly ok: false };
 
-/** Encrypts PANs for rows whose later steps (void, refund, reversal, recovery) must send the card upstream. */
-export interface PanVaultPort {
-  encryptPan(pan: string): Uint8Array;
-  decryptPan(ciphertext: Uint8Array): string;
-}
+export type {
+  UpstreamKind,
+  UpstreamOriginal,
+  UpstreamRequest,
+  UpstreamResult,
+  UpstreamReversal,
+} from '../clients/upstream/index.ts';
 
-export type UpstreamKind = Exclude<TransactionKind, 'reversal' | 'batch_settlement' | 'batch_upload'>;
+/** What the flows use of the upstream connector (clients/upstream); tests supply a fake. */
+export type UpstreamPort = Pick<UpstreamConnector, 'send' | 'enqueueReversal' | 'ready'>;
 
 export function upstreamKindOf(kind: TransactionKind): UpstreamKind {
   assert(kind !== 'reversal' && kind !== 'batch_settlement' && kind !== 'batch_upload', 'only card kinds go upstream');
   return kind;
-}
-
-export interface UpstreamOriginal {
-  readonly stan: string;
-  readonly rrn: string;
-  readonly authCode: string;
-  readonly transmittedAtMs: number;
-  readonly amountFen: Fen;
-}
-
-export interface UpstreamRequest {
-  readonly txnId: string;
-  readonly kind: UpstreamKind;
-  readonly pan: string;
-  readonly expiryYymm: string;
-  readonly track2: string;
-  readonly cardSequence: string;
-  readonly amountFen: Fen;
-  readonly stan: string;
-  readonly rrn: string;
-  readonly terminalId: string;
-  /** Always the bound merchant's number and MCC, never the terminal's field 42 (跳码). */
-  readonly merchantNumber: string;
-  readonly mcc: string;
-  readonly merchantName: string;
-  readonly posEntryMode: string;
-  readonly posConditionCode: string;
-  readonly pinBlockUnderZpk: Uint8Array | null;
-  readonly iccData: Uint8Array | null;
-  readonly scanCode: string;
-  readonly original: UpstreamOriginal | null;
-}
-
-export interface UpstreamResult {
-  readonly outcome: 'approved' | 'declined' | 'timeout' | 'unavailable';
-  readonly responseCode: string;
-  readonly authCode: string;
-  readonly rrn: string;
-  readonly balanceFen?: Fen;
-  readonly iccResponse?: Uint8Array;
-  readonly cardKind?: CardKind;
-}
-
-/** A reversal the connector delivers from its persistent store-and-forward queue until acknowledged. */
-export interface UpstreamReversal {
-  readonly txnId: string;
-  readonly kind: UpstreamKind;
-  readonly pan: string;
-  readonly amountFen: Fen;
-  readonly stan: string;
-  readonly rrn: string;
-  readonly authCode: string;
-  readonly terminalId: string;
-  readonly merchantNumber: string;
-  readonly mcc: string;
-  readonly posEntryMode: string;
-  readonly reasonCode: string;
-  readonly transmittedAtMs: number;
-}
-
-export interface UpstreamConnector {
-  send(request: UpstreamRequest, options: { timeoutMs: number }): Promise<UpstreamResult>;
-  enqueueReversal(reversal: UpstreamReversal): Promise<void>;
-  ready(): boolean;
-  close(): Promise<void>;
 }
 
 /** Event rows written through @acq/bus's outbox in the same SQL transaction as the business rows. */

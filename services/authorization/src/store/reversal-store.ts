@@ -1,8 +1,9 @@
 /**
  * Terminal reversals (0400). A reversal names its original by terminal + batch + trace. It is
- * idempotent: the first one marks the original reversed, gives back any claim the original held on
- * its own original (a reversed void un-voids, a reversed refund frees its amount) and writes the
- * TransactionReversed event in the same transaction; later ones find it already reversed.
+ * idempotent: the first one queues the upstream reversal (the connector's SAF table lives in this
+ * schema, so it joins the transaction), marks the original reversed, gives back any claim the
+ * original held on its own original (a reversed void un-voids, a reversed refund frees its amount)
+ * and writes the TransactionReversed event, all in one transaction; later ones find it reversed.
  */
 import { assert } from '@acq/assert';
 import { withTransaction } from '@acq/db';
@@ -28,6 +29,8 @@ export interface ReversalInput {
   readonly reasonCode: string;
   /** Events for an original that was approved (money moved); none for pending or timed-out ones. */
   readonly eventsIfApproved: (original: StoredTransaction) => readonly OutboxEvent[];
+  /** Queues the network reversal inside this transaction, for originals the network knows about. */
+  readonly enqueueUpstream: (client: pg.PoolClient, original: StoredTransaction) => Promise<void>;
 }
 
 export async function recordReversal(
@@ -46,6 +49,8 @@ export async function recordReversal(
     const original = transactionFromRow(row);
     if (original.reversed) return { kind: 'already_reversed', original };
     if (original.status === 'declined') return { kind: 'nothing_to_reverse', original };
+    if (original.networkStan !== '' && original.kind !== 'balance_inquiry')
+      await input.enqueueUpstream(client, original);
     await client.query(`UPDATE transactions SET reversed_at = now(), reversal_reason = $2 WHERE txn_id = $1`, [
       original.txnId,
       input.reasonCode,

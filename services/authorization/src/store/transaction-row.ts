@@ -21,9 +21,11 @@ export interface StoredTransaction {
   readonly posEntryMode: string;
   readonly cardToken: string | null;
   readonly panMasked: string | null;
-  readonly panEncrypted: Uint8Array | null;
+  readonly posConditionCode: string;
   readonly requestFingerprint: string;
   readonly rrn: string;
+  readonly networkStan: string;
+  readonly transmissionDateTime: string;
   readonly businessDate: string;
   readonly originalTxnId: string | null;
   readonly claimState: ClaimState;
@@ -43,7 +45,8 @@ export interface StoredTransaction {
 }
 
 export const TRANSACTION_COLUMNS = `txn_id, kind, status, terminal_id, batch_number, stan, merchant_id, merchant_number,
-  mcc, amount_fen, pos_entry_mode, card_token, pan_masked, pan_encrypted, request_fingerprint, rrn, business_date,
+  mcc, amount_fen, pos_entry_mode, card_token, pan_masked, pos_condition_code, request_fingerprint, rrn, network_stan,
+  transmission_date_time, business_date,
   original_txn_id, claim_state, auth_code, response_code, decline_reason, card_kind, fee_fen, balance_fen,
   icc_response, cancelled_by_txn_id, completed_by_txn_id, refunded_fen, reversed_at IS NOT NULL AS reversed, settled,
   created_at`;
@@ -70,9 +73,11 @@ export function transactionFromRow(row: TransactionRow): StoredTransaction {
     posEntryMode: String(row.pos_entry_mode),
     cardToken: nullableText(row.card_token),
     panMasked: nullableText(row.pan_masked),
-    panEncrypted: nullableBytes(row.pan_encrypted),
+    posConditionCode: String(row.pos_condition_code),
     requestFingerprint: String(row.request_fingerprint),
     rrn: String(row.rrn),
+    networkStan: String(row.network_stan),
+    transmissionDateTime: String(row.transmission_date_time),
     businessDate: String(row.business_date),
     originalTxnId: nullableText(row.original_txn_id),
     claimState: row.claim_state as ClaimState,

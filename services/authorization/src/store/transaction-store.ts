@@ -36,7 +36,7 @@ export interface IntentRow {
   readonly posEntryMode: string;
   readonly cardToken: string | null;
   readonly panMasked: string | null;
-  readonly panEncrypted: Uint8Array | null;
+  readonly posConditionCode: string;
   readonly requestFingerprint: string;
   readonly rrn: string;
   readonly businessDate: string;
@@ -50,6 +50,10 @@ export type IntentResult =
 export interface OutcomeRow {
   readonly txnId: string;
   readonly status: 'approved' | 'declined' | 'timed_out';
+  /** The network's RRN when it sent one, else ours from the intent. */
+  readonly rrn: string;
+  readonly networkStan: string;
+  readonly transmissionDateTime: string;
   readonly authCode: string;
   readonly responseCode: string;
   readonly declineReason: string | null;
@@ -181,16 +185,16 @@ async function loadByKeys(client: pg.PoolClient, rows: readonly IntentRow[]): Pr
 
 const INSERT_INTENTS_SQL = `
 INSERT INTO transactions (txn_id, kind, status, terminal_id, batch_number, stan, merchant_id, merchant_number,
-  merchant_number_from_terminal, mcc, amount_fen, pos_entry_mode, card_token, pan_masked, pan_encrypted,
+  merchant_number_from_terminal, mcc, amount_fen, pos_entry_mode, card_token, pan_masked, pos_condition_code,
   request_fingerprint, rrn, business_date, original_txn_id)
 SELECT i.txn_id, i.kind, 'pending', i.terminal_id, i.batch_number, i.stan, i.merchant_id, i.merchant_number,
-  i.merchant_number_from_terminal, i.mcc, i.amount_fen, i.pos_entry_mode, i.card_token, i.pan_masked, i.pan_encrypted,
-  i.request_fingerprint, i.rrn, i.business_date, i.original_txn_id
+  i.merchant_number_from_terminal, i.mcc, i.amount_fen, i.pos_entry_mode, i.card_token, i.pan_masked,
+  i.pos_condition_code, i.request_fingerprint, i.rrn, i.business_date, i.original_txn_id
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-  $8::text[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::bytea[], $15::text[],
+  $8::text[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
   $16::text[], $17::text[], $18::text[])
   AS i(txn_id, kind, terminal_id, batch_number, stan, merchant_id, merchant_number, merchant_number_from_terminal, mcc,
-  amount_fen, pos_entry_mode, card_token, pan_masked, pan_encrypted, request_fingerprint, rrn, business_date,
+  amount_fen, pos_entry_mode, card_token, pan_masked, pos_condition_code, request_fingerprint, rrn, business_date,
   original_txn_id)
 ON CONFLICT (terminal_id, batch_number, stan) DO NOTHING
 RETURNING txn_id`;
@@ -210,7 +214,7 @@ function intentColumns(rows: readonly IntentRow[]): unknown[] {
     rows.map((row) => row.posEntryMode),
     rows.map((row) => row.cardToken),
     rows.map((row) => row.panMasked),
-    rows.map((row) => bufferOrNull(row.panEncrypted)),
+    rows.map((row) => row.posConditionCode),
     rows.map((row) => row.requestFingerprint),
     rows.map((row) => row.rrn),
     rows.map((row) => row.businessDate),
@@ -221,10 +225,11 @@ function intentColumns(rows: readonly IntentRow[]): unknown[] {
 const UPDATE_OUTCOMES_SQL = `
 UPDATE transactions t SET status = o.status, auth_code = o.auth_code, response_code = o.response_code,
   decline_reason = o.decline_reason, card_kind = o.card_kind, fee_fen = o.fee_fen, balance_fen = o.balance_fen,
-  icc_response = o.icc_response, completed_at = now()
+  icc_response = o.icc_response, rrn = o.rrn, network_stan = o.network_stan,
+  transmission_date_time = o.transmission_date_time, completed_at = now()
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
-  $9::bytea[]) AS o(txn_id, status, auth_code, response_code, decline_reason, card_kind, fee_fen, balance_fen,
-  icc_response)
+  $9::bytea[], $10::text[], $11::text[], $12::text[]) AS o(txn_id, status, auth_code, response_code, decline_reason,
+  card_kind, fee_fen, balance_fen, icc_response, rrn, network_stan, transmission_date_time)
 WHERE t.txn_id = o.txn_id AND t.status = 'pending'
 RETURNING t.txn_id, t.reversed_at IS NOT NULL AS reversed`;
 
@@ -239,5 +244,8 @@ function outcomeColumns(rows: readonly OutcomeRow[]): unknown[] {
     rows.map((row) => row.feeFen.toString()),
     rows.map((row) => (row.balanceFen === null ? null : row.balanceFen.toString())),
     rows.map((row) => bufferOrNull(row.iccResponse)),
+    rows.map((row) => row.rrn),
+    rows.map((row) => row.networkStan),
+    rows.map((row) => row.transmissionDateTime),
   ];
 }

@@ -24,7 +24,8 @@ export type HostDirective = 'none' | 'resign_in' | 'download_parameters';
 export class AuthorizationContext {
   readonly request: TerminalRequest;
   readonly txnId: string;
-  readonly rrn: string;
+  /** Ours on arrival; replaced by the network's RRN when it answers with one. */
+  rrn: string;
   readonly startedAtMs: number;
   readonly deadlineAtMs: number;
   readonly businessDate: string;
@@ -50,6 +51,9 @@ export class AuthorizationContext {
   riskFlagged = false;
   upstreamResult: UpstreamResult | undefined = undefined;
   upstreamReversalQueued = false;
+  /** The network's identity of our message, known once the connector sent it. */
+  networkStan = '';
+  transmissionDateTime = '';
 
   status: 'pending' | 'approved' | 'declined' | 'timed_out' = 'pending';
   declineReason: DeclineReason | undefined = undefined;

@@ -1,12 +1,11 @@
 /**
  * Terminal reversal (0400) of any earlier transaction of this terminal. The upstream reversal is
- * queued (durable store-and-forward) before the original is marked reversed, so a crash in between
- * leaves at worst a reversal the network acknowledges as already done, never a reversed record with
- * money still taken upstream. Answers: 00 when reversed now or before (idempotent), or when there was
- * nothing to reverse; 25 for an unknown original. Terminals stop retrying on both.
+ * queued (durable store-and-forward, in the same SQL transaction) as the original is marked
+ * reversed. Answers: 00 when reversed now or before (idempotent), or when there was nothing to
+ * reverse; 25 for an unknown original. Terminals stop retrying on both. An original still in flight
+ * is marked reversed too: its outcome step then finds it reversed and reverses the network approval.
  */
 import { assert } from '@acq/assert';
-import { fen } from '@acq/money';
 import { recordReversal } from '../../../store/reversal-store.ts';
 import type { StoredTransaction } from '../../../store/transaction-row.ts';
 import { reversedEvent } from '../../events.ts';
@@ -23,25 +22,23 @@ export const applyReversal: Participant = {
   uninterruptible: true,
   async prepare(ctx, deps) {
     const key = originalKeyOf(ctx);
-    const original = await deps.store.findByKey(ctx.request.terminalId, key.batchNumber, key.stan);
-    if (original === undefined) {
+    const found = await deps.store.findByKey(ctx.request.terminalId, key.batchNumber, key.stan);
+    if (found === undefined) {
       ctx.decline('original_not_found');
       return Vote.ABORTED | Vote.NO_JOIN;
     }
-    ctx.original = original;
+    ctx.original = found;
     const reasonCode = reversalReasonOf(ctx);
-    const moneyMayBeHeld = !original.reversed && original.status !== 'declined';
-    if (moneyMayBeHeld && original.kind !== 'balance_inquiry') {
-      await deps.upstream.enqueueReversal(upstreamReversalOf(original, reasonCode, deps));
-      ctx.upstreamReversalQueued = true;
-    }
     const nowMs = deps.nowMs();
     const record = await recordReversal(deps.store.pool, deps.store.writeOutbox, {
-      originalTxnId: original.txnId,
+      originalTxnId: found.txnId,
       reasonCode,
       eventsIfApproved: (locked) => [reversedEvent(locked, reasonCode, nowMs)],
+      enqueueUpstream: (client, locked) => deps.upstream.enqueueReversal(upstreamReversalOf(locked, deps), client),
     });
     assert(record.kind !== 'original_not_found', 'a found original does not disappear');
+    ctx.original = record.original;
+    ctx.upstreamReversalQueued = record.kind === 'reversed' && record.original.networkStan !== '';
     ctx.approve();
     return Vote.PREPARED | Vote.NO_JOIN;
   },
@@ -61,22 +58,21 @@ function reversalReasonOf(ctx: AuthorizationContext): string {
   return /^[0-9A-Z]{2}$/.test(reason) ? reason : DEFAULT_REVERSAL_REASON;
 }
 
-function upstreamReversalOf(original: StoredTransaction, reasonCode: string, deps: FlowDependencies): UpstreamReversal {
-  assert(original.kind !== 'balance_inquiry', 'inquiries hold no money to reverse');
-  const pan = original.panEncrypted === null ? '' : deps.panVault.decryptPan(original.panEncrypted);
-  return {
+function upstreamReversalOf(original: StoredTransaction, deps: FlowDependencies): UpstreamReversal {
+  assert(original.networkStan !== '', 'only messages the network received are reversed upstream');
+  const reversal: UpstreamReversal = {
     txnId: original.txnId,
+    reason: 'terminal_reversal',
     kind: upstreamKindOf(original.kind),
-    pan,
-    amountFen: fen(original.amountFen),
-    stan: original.stan,
-    rrn: original.rrn,
-    authCode: original.authCode,
+    amountFen: original.amountFen,
+    networkStan: original.networkStan,
+    transmissionDateTime: original.transmissionDateTime,
     terminalId: original.terminalId,
     merchantNumber: original.merchantNumber,
-    mcc: original.mcc,
-    posEntryMode: original.posEntryMode,
-    reasonCode,
-    transmittedAtMs: original.createdAtMs,
+    acquirerInstitutionId: deps.settings.acquirerInstitutionId,
+    posConditionCode: original.posConditionCode,
   };
+  if (original.rrn !== '') reversal.rrn = original.rrn;
+  if (original.authCode !== '') reversal.authCode = original.authCode;
+  return reversal;
 }

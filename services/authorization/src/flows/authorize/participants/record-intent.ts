@@ -8,7 +8,6 @@
 import { assert } from '@acq/assert';
 import type { IntentRow } from '../../../store/transaction-store.ts';
 import { declineEvents } from '../../events.ts';
-import type { FlowDependencies } from '../../flow-dependencies.ts';
 import type { AuthorizationContext } from '../authorization-context.ts';
 import { type Participant, Vote } from '../participant.ts';
 
@@ -18,7 +17,7 @@ export const recordIntent: Participant = {
   async prepare(ctx, deps) {
     const terminal = ctx.terminal;
     assert(terminal !== undefined, 'the terminal context is loaded before the intent');
-    const result = await deps.store.recordIntent(intentRowOf(ctx, deps));
+    const result = await deps.store.recordIntent(intentRowOf(ctx));
     if (result.kind === 'recorded') {
       ctx.intentRecorded = true;
       return Vote.PREPARED;
@@ -35,6 +34,9 @@ export const recordIntent: Participant = {
     await deps.store.recordOutcome({
       txnId: ctx.txnId,
       status: ctx.status === 'timed_out' ? 'timed_out' : 'declined',
+      rrn: ctx.rrn,
+      networkStan: ctx.networkStan,
+      transmissionDateTime: ctx.transmissionDateTime,
       authCode: '',
       responseCode: deps.responseCodeOf(ctx),
       declineReason: ctx.declineReason,
@@ -56,10 +58,9 @@ export function requestFingerprint(ctx: AuthorizationContext): string {
   return `${request.kind}|${request.amountFen}|${card}|${original}`;
 }
 
-function intentRowOf(ctx: AuthorizationContext, deps: FlowDependencies): IntentRow {
+function intentRowOf(ctx: AuthorizationContext): IntentRow {
   const terminal = ctx.terminal;
   assert(terminal !== undefined, 'the terminal context is loaded before the intent');
-  const keepsPan = ctx.pan !== '' && ctx.request.kind !== 'balance_inquiry';
   return {
     txnId: ctx.txnId,
     kind: ctx.request.kind,
@@ -74,7 +75,7 @@ function intentRowOf(ctx: AuthorizationContext, deps: FlowDependencies): IntentR
     posEntryMode: ctx.request.posEntryMode,
     cardToken: ctx.cardToken,
     panMasked: ctx.panMasked,
-    panEncrypted: keepsPan ? deps.panVault.encryptPan(ctx.pan) : null,
+    posConditionCode: ctx.request.posConditionCode,
     requestFingerprint: requestFingerprint(ctx),
     rrn: ctx.rrn,
     businessDate: ctx.businessDate,

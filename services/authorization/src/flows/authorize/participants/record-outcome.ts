@@ -19,6 +19,9 @@ export const recordOutcome: Participant = {
     const result = await deps.store.recordOutcome({
       txnId: ctx.txnId,
       status: 'approved',
+      rrn: ctx.rrn,
+      networkStan: ctx.networkStan,
+      transmissionDateTime: ctx.transmissionDateTime,
       authCode: ctx.authCode,
       responseCode,
       declineReason: null,

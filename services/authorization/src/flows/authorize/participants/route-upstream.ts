@@ -1,103 +1,105 @@
 /**
- * Sends the transaction to the card network with the bound merchant's number and MCC. A timeout is
- * answered 98; whenever the network may hold an approval we will not honour (timeout, or any later
- * abort), the reversal goes into the connector's persistent store-and-forward queue.
+ * Sends the transaction to the card network with the bound merchant's number and MCC (never the
+ * terminal's field 42). The connector enforces the timeout (bounded by the remaining budget), so this
+ * step is never cut off by the runner: an answer that arrives is always seen. A timeout is answered
+ * 98 and the connector queues its reversal; if it could not, or if a later step aborts an approval
+ * (the outcome could not be recorded, or the terminal reversed meanwhile), this step's abort queues
+ * the reversal in the persistent store-and-forward queue.
  */
 import { assert } from '@acq/assert';
-import { fen } from '@acq/money';
+import type { FlowDependencies } from '../../flow-dependencies.ts';
 import { type UpstreamRequest, type UpstreamReversal, upstreamKindOf } from '../../ports.ts';
 import type { AuthorizationContext } from '../authorization-context.ts';
 import { type Participant, Vote } from '../participant.ts';
 
-/** The runner's cut-off sits just after the connector's own timeout, so the connector answers first. */
-const UPSTREAM_STEP_MARGIN_MS = 250;
-const REVERSAL_REASON_NO_RESPONSE = '98';
-const REVERSAL_REASON_HOST_ABORT = '96';
-
 export const routeUpstream: Participant = {
   name: 'route-upstream',
-  stepTimeoutMs: (deps) => deps.settings.upstreamTimeoutMs + UPSTREAM_STEP_MARGIN_MS,
+  uninterruptible: true,
   async prepare(ctx, deps) {
-    const timeoutMs = Math.min(deps.settings.upstreamTimeoutMs, ctx.remainingMs(deps.nowMs()));
-    const result = await deps.upstream.send(upstreamRequestOf(ctx), { timeoutMs });
+    const timeoutMs = Math.max(1, Math.min(deps.settings.upstreamTimeoutMs, ctx.remainingMs(deps.nowMs())));
+    const result = await deps.upstream.send(upstreamRequestOf(ctx, deps), { timeoutMs });
     ctx.upstreamResult = result;
-    if (result.cardKind !== undefined) ctx.cardKind = result.cardKind;
+    ctx.networkStan = result.networkStan;
+    ctx.transmissionDateTime = result.transmissionDateTime;
+    if (result.rrn !== undefined && result.rrn !== '') ctx.rrn = result.rrn;
+    ctx.iccResponse = result.iccResponse ?? null;
     if (result.outcome === 'approved') {
-      ctx.authCode = result.authCode;
+      ctx.authCode = result.authCode ?? '';
       ctx.balanceFen = result.balanceFen ?? null;
-      ctx.iccResponse = result.iccResponse ?? null;
       ctx.approve();
       return Vote.PREPARED;
     }
-    ctx.iccResponse = result.iccResponse ?? null;
     if (result.outcome === 'declined') ctx.decline('issuer_declined', result.responseCode);
     else if (result.outcome === 'timeout') ctx.decline('upstream_timeout');
     else ctx.decline('upstream_unavailable');
+    if (result.outcome === 'timeout' && result.reversalQueued === true) ctx.upstreamReversalQueued = true;
     // Declined and unavailable left nothing at the network; a timeout may have, so it joins for abort.
     return result.outcome === 'timeout' ? Vote.ABORTED : Vote.ABORTED | Vote.NO_JOIN;
   },
   async abort(ctx, deps) {
     if (ctx.upstreamReversalQueued) return;
-    const declinedUpstream =
-      ctx.upstreamResult?.outcome === 'declined' || ctx.upstreamResult?.outcome === 'unavailable';
-    if (declinedUpstream) return;
-    await deps.upstream.enqueueReversal(upstreamReversalOf(ctx));
+    const result = ctx.upstreamResult;
+    if (result === undefined || (result.outcome !== 'approved' && result.outcome !== 'timeout')) return;
+    if (!needsReversal(ctx)) return;
+    await deps.upstream.enqueueReversal(upstreamReversalOf(ctx, deps, result.outcome === 'approved'));
     ctx.upstreamReversalQueued = true;
   },
 };
 
-function upstreamRequestOf(ctx: AuthorizationContext): UpstreamRequest {
+/** Balance inquiries move no money, so the network expects no reversal for them. */
+function needsReversal(ctx: AuthorizationContext): boolean {
+  return ctx.request.kind !== 'balance_inquiry' && ctx.networkStan !== '';
+}
+
+function upstreamRequestOf(ctx: AuthorizationContext, deps: FlowDependencies): UpstreamRequest {
   const terminal = ctx.terminal;
   assert(terminal !== undefined, 'routing needs the bound merchant');
-  const original = ctx.original;
-  return {
-    txnId: ctx.txnId,
+  const request: UpstreamRequest = {
     kind: upstreamKindOf(ctx.request.kind),
+    txnId: ctx.txnId,
     pan: ctx.pan,
-    expiryYymm: ctx.expiryYymm,
-    track2: ctx.track2,
-    cardSequence: ctx.request.cardSequence,
     amountFen: ctx.request.amountFen,
-    stan: ctx.request.stan,
-    rrn: ctx.rrn,
     terminalId: ctx.request.terminalId,
     merchantNumber: terminal.merchantNumber,
     mcc: terminal.mcc,
     merchantName: terminal.merchantName,
+    acquirerInstitutionId: deps.settings.acquirerInstitutionId,
     posEntryMode: ctx.request.posEntryMode,
     posConditionCode: ctx.request.posConditionCode,
-    pinBlockUnderZpk: ctx.pinBlockUnderZpk,
-    iccData: ctx.request.iccData,
-    scanCode: ctx.request.scanCode,
-    original:
-      original === undefined
-        ? null
-        : {
-            stan: original.stan,
-            rrn: original.rrn,
-            authCode: original.authCode,
-            transmittedAtMs: original.createdAtMs,
-            amountFen: original.amountFen,
-          },
   };
+  if (ctx.expiryYymm !== '') request.expiryYymm = ctx.expiryYymm;
+  if (ctx.track2 !== '') request.track2 = ctx.track2;
+  if (ctx.pinBlockUnderZpk !== null) request.pinBlockUnderZpk = Buffer.from(ctx.pinBlockUnderZpk);
+  if (ctx.request.iccData !== null) request.iccData = Buffer.from(ctx.request.iccData);
+  const original = ctx.original;
+  if (original !== undefined) {
+    request.original = {
+      networkStan: original.networkStan,
+      transmissionDateTime: original.transmissionDateTime,
+      rrn: original.rrn,
+      authCode: original.authCode,
+      amountFen: original.amountFen,
+    };
+  }
+  return request;
 }
 
-function upstreamReversalOf(ctx: AuthorizationContext): UpstreamReversal {
+function upstreamReversalOf(ctx: AuthorizationContext, deps: FlowDependencies, approved: boolean): UpstreamReversal {
   const terminal = ctx.terminal;
   assert(terminal !== undefined, 'a reversal names the bound merchant');
-  return {
+  const reversal: UpstreamReversal = {
     txnId: ctx.txnId,
+    reason: approved ? 'not_recorded' : 'timeout',
     kind: upstreamKindOf(ctx.request.kind),
-    pan: ctx.pan,
-    amountFen: fen(ctx.request.amountFen),
-    stan: ctx.request.stan,
-    rrn: ctx.rrn,
-    authCode: ctx.upstreamResult?.authCode ?? '',
+    amountFen: ctx.request.amountFen,
+    networkStan: ctx.networkStan,
+    transmissionDateTime: ctx.transmissionDateTime,
     terminalId: ctx.request.terminalId,
     merchantNumber: terminal.merchantNumber,
-    mcc: terminal.mcc,
-    posEntryMode: ctx.request.posEntryMode,
-    reasonCode: ctx.status === 'timed_out' ? REVERSAL_REASON_NO_RESPONSE : REVERSAL_REASON_HOST_ABORT,
-    transmittedAtMs: ctx.startedAtMs,
+    acquirerInstitutionId: deps.settings.acquirerInstitutionId,
+    posConditionCode: ctx.request.posConditionCode,
   };
+  if (ctx.rrn !== '') reversal.rrn = ctx.rrn;
+  if (ctx.authCode !== '') reversal.authCode = ctx.authCode;
+  return reversal;
 }
