@@ -55,8 +55,8 @@ const elapsedMs = performance.now() - startedAt;
 latenciesMs.sort((a, b) => a - b);
 const percentile = (p: number) =>
   latenciesMs[Math.min(latenciesMs.length - 1, Math.floor((latenciesMs.length * p) / 100))]?.toFixed(1);
-console.log(
-  JSON.stringify({
+process.stdout.write(
+  `${JSON.stringify({
     requests: requestCount,
     approved,
     concurrency,
@@ -64,7 +64,7 @@ console.log(
     requestsPerSecond: Math.round((requestCount / elapsedMs) * 1000),
     latencyMsP50: percentile(50),
     latencyMsP99: percentile(99),
-  }),
+  })}\n`,
 );
 await connector.close();
 child.kill('SIGTERM');
