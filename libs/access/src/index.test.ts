@@ -1,0 +1,66 @@
+// Goal: access tokens verify only when untampered, unexpired and role-consistent; checked on the valid
+// path, every refusal reason and the expiry boundary.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ACCESS_TOKEN_CHARS_MAX, issueAccessToken, verifyAccessToken } from './index.ts';
+
+const SECRET = 'test-secret-at-least-16';
+const NOW_MS = 1_800_000_000_000;
+const MERCHANT_ID = 'mch_abcdefghijklmnopqrst';
+
+describe('access tokens', () => {
+  it('round-trip operator and merchant claims', () => {
+    const operator = issueAccessToken({ secret: SECRET, subject: 'op_alice', role: 'operator', nowMs: NOW_MS });
+    assert.deepEqual(verifyAccessToken(operator, SECRET, NOW_MS), {
+      ok: true,
+      claims: { sub: 'op_alice', role: 'operator', iat: 1_800_000_000, exp: 1_800_043_200 },
+    });
+    const merchant = issueAccessToken({
+      secret: SECRET,
+      subject: 'app_user',
+      role: 'merchant',
+      merchantId: MERCHANT_ID,
+      nowMs: NOW_MS,
+    });
+    const verified = verifyAccessToken(merchant, SECRET, NOW_MS);
+    assert.equal(verified.ok && verified.claims.merchantId, MERCHANT_ID);
+  });
+  it('expire at exp exactly', () => {
+    const token = issueAccessToken({ secret: SECRET, subject: 'op', role: 'operator', nowMs: NOW_MS, ttlSeconds: 60 });
+    assert.equal(verifyAccessToken(token, SECRET, NOW_MS + 59_999).ok, true);
+    assert.deepEqual(verifyAccessToken(token, SECRET, NOW_MS + 60_000), { ok: false, reason: 'expired' });
+  });
+  it('refuse another secret, tampered claims and garbage', () => {
+    const token = issueAccessToken({
+      secret: SECRET,
+      subject: 'app',
+      role: 'merchant',
+      merchantId: MERCHANT_ID,
+      nowMs: NOW_MS,
+    });
+    assert.deepEqual(verifyAccessToken(token, 'another-secret-of-16+', NOW_MS), { ok: false, reason: 'bad_signature' });
+    const [version, claims, signature] = token.split('.');
+    const forged = JSON.parse(Buffer.from(claims ?? '', 'base64url').toString());
+    forged.role = 'operator';
+    delete forged.merchantId;
+    const tampered = `${version}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${signature}`;
+    assert.deepEqual(verifyAccessToken(tampered, SECRET, NOW_MS), { ok: false, reason: 'bad_signature' });
+    assert.deepEqual(verifyAccessToken('not-a-token', SECRET, NOW_MS), { ok: false, reason: 'malformed' });
+    assert.deepEqual(verifyAccessToken('x'.repeat(ACCESS_TOKEN_CHARS_MAX + 1), SECRET, NOW_MS), {
+      ok: false,
+      reason: 'malformed',
+    });
+  });
+  it('refuse to issue inconsistent claims', () => {
+    assert.throws(
+      () => issueAccessToken({ secret: SECRET, subject: 'app', role: 'merchant', nowMs: NOW_MS }),
+      /merchantId/,
+    );
+    assert.throws(
+      () =>
+        issueAccessToken({ secret: SECRET, subject: 'op', role: 'operator', merchantId: MERCHANT_ID, nowMs: NOW_MS }),
+      /no merchantId/,
+    );
+    assert.throws(() => issueAccessToken({ secret: 'short', subject: 'op', role: 'operator', nowMs: NOW_MS }));
+  });
+});
