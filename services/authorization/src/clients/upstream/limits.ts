@@ -15,8 +15,8 @@ export const UPSTREAM_LIMITS = {
   frameBytesMax: 8_192,
   /** Default wait for a response; always below the authorization budget, which stays below the terminal's 60 s. */
   requestTimeoutMsDefault: 3_000,
-  /** Upper bound of any single upstream wait. */
-  requestTimeoutMsMax: 20_000,
+  /** Upper bound of any single upstream wait (the pipeline's UPSTREAM_TIMEOUT_MS_MAX is the same 30 s). */
+  requestTimeoutMsMax: 30_000,
   /** Echo (0800, 70 = 301) after this much silence on a connection. */
   echoIntervalMs: 30_000,
   /** An echo or sign-on without an answer within this time marks the connection dead. */
