@@ -1,0 +1,177 @@
+/**
+ * Manual repayment of a bill (还款): from the available balance ("settlement"), by debiting a bank
+ * card, or by a wallet payment. Partial repayment is allowed. External debits are recorded as
+ * pending before the bank is called, so a crash leaves a row to resolve (by query), never money
+ * collected without its ledger postings. Insufficient funds on the card is a clear, typed failure.
+ */
+import { assert } from '@acq/assert';
+import { withTransaction } from '@acq/db';
+import { type Fen, fen, minFen } from '@acq/money';
+import { merchantAccountId, systemAccountId, transferIdFor } from '../domain/accounts.ts';
+import type { DebitOutcome } from '../domain/bank-rails.ts';
+import { externalRepaymentPosting, settlementRepaymentPosting } from '../domain/posting-rules.ts';
+import type { Transfer } from '../domain/transfers.ts';
+import {
+  applyRepaymentToBill,
+  insertRepayment,
+  type Repayment,
+  readBill,
+  readRepaymentByKey,
+  setRepaymentState,
+} from '../store/bill-store.ts';
+import { applyTransfers, type Queryable } from '../store/ledger-store.ts';
+import { spendableMerchantBalances } from './charge-merchant.ts';
+import { type SettlementContext, SettlementError, SettlementErrorCode } from './settlement-context.ts';
+
+export type RepaymentRequest = {
+  readonly merchantId: string;
+  readonly billId: string;
+  readonly method: 'bank_card' | 'wallet' | 'settlement';
+  readonly amountFen: Fen;
+  readonly idempotencyKey: string;
+  /** Wallet account or card token to debit; bank_card defaults to the active settlement card. */
+  readonly payerReference: string | null;
+};
+
+export async function repayBill(context: SettlementContext, request: RepaymentRequest): Promise<Repayment> {
+  if (request.amountFen <= 0n)
+    throw new SettlementError(SettlementErrorCode.invalidInput, 'amountFen must be positive');
+  const payerReference = request.method === 'settlement' ? null : await resolvePayer(context, request);
+  const started = await withTransaction(context.pool, (client) => startRepayment(client, request));
+  if (started.state !== 'pending' || request.method === 'settlement') return started;
+  assert(payerReference !== null, 'external repayments have a payer');
+  const outcome = await context.bank.debit({
+    debitId: started.repaymentId,
+    method: request.method,
+    amountFen: started.amountFen,
+    payerReference,
+  });
+  return recordDebitOutcome(context, started, outcome);
+}
+
+async function resolvePayer(context: SettlementContext, request: RepaymentRequest): Promise<string> {
+  if (request.payerReference !== null) return request.payerReference;
+  if (request.method === 'bank_card') {
+    const card = await context.cards.activeCard(request.merchantId);
+    if (card !== undefined) return card.cardToken;
+  }
+  throw new SettlementError(SettlementErrorCode.invalidInput, `${request.method} repayment needs a payer reference`);
+}
+
+async function startRepayment(client: Queryable, request: RepaymentRequest): Promise<Repayment> {
+  const previous = await readRepaymentByKey(client, request.merchantId, request.idempotencyKey);
+  if (previous !== undefined) {
+    const same =
+      previous.billId === request.billId &&
+      previous.amountFen === request.amountFen &&
+      previous.method === request.method;
+    if (!same)
+      throw new SettlementError(
+        SettlementErrorCode.idempotencyConflict,
+        'idempotencyKey was used for another repayment',
+      );
+    return previous;
+  }
+  const bill = await readBill(client, request.billId, 'lock');
+  if (bill === undefined || bill.merchantId !== request.merchantId) {
+    throw new SettlementError(SettlementErrorCode.billNotFound, `bill ${request.billId} not found`);
+  }
+  if (bill.state === 'paid') throw new SettlementError(SettlementErrorCode.billAlreadyPaid, 'the bill is already paid');
+  if (request.amountFen > bill.amountFen - bill.repaidFen) {
+    throw new SettlementError(SettlementErrorCode.repaymentExceedsBill, 'the amount exceeds what the bill still owes');
+  }
+  const repaymentId = `rp_${transferIdFor(`repayment:${request.merchantId}:${request.idempotencyKey}`)}`;
+  const base = {
+    repaymentId,
+    billId: bill.billId,
+    merchantId: request.merchantId,
+    method: request.method,
+    amountFen: request.amountFen,
+    failureCode: null,
+    idempotencyKey: request.idempotencyKey,
+  };
+  if (request.method !== 'settlement') return insertRepayment(client, { ...base, state: 'pending' });
+  const balances = await spendableMerchantBalances(client, request.merchantId);
+  if (balances.availableFen < request.amountFen) {
+    throw new SettlementError(SettlementErrorCode.insufficientFunds, 'the available balance is lower than the amount');
+  }
+  const stored = await insertRepayment(client, { ...base, state: 'succeeded' });
+  await applyTransfers(client, [settlementRepaymentPosting(repaymentId, request.merchantId, request.amountFen)]);
+  await applyRepaymentToBill(client, bill.billId, request.amountFen);
+  return stored;
+}
+
+/** Books a bank/wallet debit result. Also used to resolve `unknown` repayments after a query. */
+export async function recordDebitOutcome(
+  context: SettlementContext,
+  repayment: Repayment,
+  outcome: DebitOutcome,
+): Promise<Repayment> {
+  return withTransaction(context.pool, async (client) => {
+    const current = await readRepaymentByKey(client, repayment.merchantId, repayment.idempotencyKey);
+    assert(current !== undefined, 'the repayment exists');
+    if (current.state === 'succeeded' || current.state === 'failed') return current;
+    if (outcome.kind === 'unknown') {
+      if (current.state === 'pending') await setRepaymentState(client, current.repaymentId, 'unknown', null);
+      return { ...current, state: 'unknown' };
+    }
+    if (outcome.kind !== 'succeeded') {
+      const code =
+        outcome.kind === 'insufficient_funds'
+          ? SettlementErrorCode.insufficientFunds
+          : SettlementErrorCode.repaymentDeclined;
+      await setRepaymentState(client, current.repaymentId, 'failed', code);
+      return { ...current, state: 'failed', failureCode: code };
+    }
+    await applyCollectedRepayment(client, current);
+    await setRepaymentState(client, current.repaymentId, 'succeeded', null);
+    return { ...current, state: 'succeeded' };
+  });
+}
+
+/**
+ * The money was collected. If automatic repayment paid part of the bill meanwhile, only what is still
+ * owed goes to the bill and the excess becomes available balance (paid out with the next settlement).
+ */
+async function applyCollectedRepayment(client: Queryable, repayment: Repayment): Promise<void> {
+  const bill = await readBill(client, repayment.billId, 'lock');
+  assert(bill !== undefined, 'repayments belong to a bill');
+  const owedFen = fen(bill.amountFen - bill.repaidFen);
+  const appliedFen = minFen(owedFen, repayment.amountFen);
+  const transfers: Transfer[] = [];
+  if (appliedFen > 0n)
+    transfers.push(externalRepaymentPosting(repayment.repaymentId, repayment.merchantId, appliedFen));
+  const excessFen = fen(repayment.amountFen - appliedFen);
+  if (excessFen > 0n) {
+    transfers.push({
+      id: transferIdFor(`repayment:${repayment.repaymentId}:excess`),
+      debitAccountId: systemAccountId('bank_cash', repayment.merchantId),
+      creditAccountId: merchantAccountId(repayment.merchantId, 'available'),
+      amountFen: excessFen,
+      flags: 'posted',
+      pendingId: null,
+      code: 'repayment_external',
+      reference: repayment.repaymentId,
+      merchantId: repayment.merchantId,
+    });
+  }
+  await applyTransfers(client, transfers);
+  if (appliedFen > 0n) await applyRepaymentToBill(client, bill.billId, appliedFen);
+}
+
+/** Asks the bank about repayments whose debit result was unknown and books the answers. */
+export async function resolveUnknownRepayments(context: SettlementContext, limit: number): Promise<number> {
+  const result = await context.pool.query<{ merchant_id: string; idempotency_key: string }>(
+    `SELECT merchant_id, idempotency_key FROM repayments WHERE state = 'unknown' ORDER BY created_at LIMIT $1`,
+    [limit],
+  );
+  let resolved = 0;
+  for (const row of result.rows) {
+    const repayment = await readRepaymentByKey(context.pool, row.merchant_id, row.idempotency_key);
+    assert(repayment !== undefined, 'the listed repayment exists');
+    const outcome = await context.bank.queryDebit(repayment.repaymentId);
+    const after = await recordDebitOutcome(context, repayment, outcome);
+    if (after.state !== 'unknown') resolved += 1;
+  }
+  return resolved;
+}
