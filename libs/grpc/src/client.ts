@@ -55,3 +55,10 @@ export function callUnary<Request, Response>(
     });
   });
 }
+
+/** Readiness probe for a peer: true once the channel is connected (it connects on demand). */
+export function channelReady(client: Client, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    client.waitForReady(Date.now() + timeoutMs, (error) => resolve(error === undefined || error === null));
+  });
+}

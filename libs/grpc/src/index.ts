@@ -5,7 +5,7 @@
  * would spend ~0.4 ms of client CPU each).
  */
 export { startGrpcServer, type GrpcServerHandle, type GrpcServiceRegistration } from './server.ts';
-export { createClient, callUnary, CHANNEL_OPTIONS, type UnaryMethod } from './client.ts';
+export { callUnary, CHANNEL_OPTIONS, channelReady, createClient, type UnaryMethod } from './client.ts';
 export { ServiceError, toGrpcError, fromGrpcError, RESPONSE_CODE_METADATA_KEY } from './errors.ts';
 export {
   StreamMultiplexer,

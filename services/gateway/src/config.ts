@@ -1,0 +1,26 @@
+import { env } from '@acq/config';
+import { platformVariables } from '@acq/service-kit';
+import { AUTHORIZATION_STREAMS_MAX } from './limits.ts';
+
+export const gatewayConfigSchema = {
+  GATEWAY_TCP_PORT: env.port({ description: 'Terminal ISO 8583 TCP port', default: 8583 }),
+  GATEWAY_HTTP_PORT: env.port({ description: 'HTTP API port (also /healthz, /readyz, /metrics)', default: 8080 }),
+  AUTHORIZATION_GRPC_URL: platformVariables.AUTHORIZATION_GRPC_URL,
+  MERCHANT_GRPC_URL: platformVariables.MERCHANT_GRPC_URL,
+  SETTLEMENT_GRPC_URL: platformVariables.SETTLEMENT_GRPC_URL,
+  CARD_REGISTRY_GRPC_URL: platformVariables.CARD_REGISTRY_GRPC_URL,
+  RISK_GRPC_URL: platformVariables.RISK_GRPC_URL,
+  HSM_MASTER_KEY: platformVariables.HSM_MASTER_KEY,
+  ACCESS_TOKEN_SECRET: platformVariables.ACCESS_TOKEN_SECRET,
+  GATEWAY_AUTHORIZATION_STREAMS: env.integer({
+    description: 'Long-lived authorization streams opened by this gateway',
+    default: 2,
+    min: 1,
+    max: AUTHORIZATION_STREAMS_MAX,
+  }),
+  GATEWAY_ACQUIRER_INSTITUTION_ID: env.string({
+    description: 'Field 32 sent to terminals: the acquirer institution code',
+    default: '48020000',
+    pattern: /^[0-9]{1,11}$/,
+  }),
+};

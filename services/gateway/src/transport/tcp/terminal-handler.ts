@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import type { Meter } from '@opentelemetry/api';
+import type { Hsm } from '@acq/crypto';
+import {
+  cupPosSpec,
+  type DecodedTerminalFrame,
+  encodeTerminalFrame,
+  encodeTerminalFrameWithMac,
+  type IsoMessage,
+  PROCESSING_REQUIREMENT,
+  swapTpdu,
+  withProcessingRequirement,
+} from '@acq/iso8583';
+import { ServiceError } from '@acq/grpc';
+import { LATENCY_BUCKETS_MS, type Logger } from '@acq/telemetry';
+import {
+  type AuthorizeRequest,
+  type AuthorizeResponse,
+  HostDirective,
+  TransactionKind,
+  transactionKindToJSON,
+} from '@acq/proto/authorization/v1/authorization.ts';
+import type { TerminalContext } from '@acq/proto/merchant/v1/merchant.ts';
+import { RESPONSE_CODE, type ResponseCode } from '@acq/terminal-protocol';
+import type { AuthorizationPort } from '../../clients/authorization-client.ts';
+import type { MerchantPort } from '../../clients/merchant-client.ts';
+import type { TerminalContextCache } from '../../clients/terminal-contexts.ts';
+import { buildAuthorizationResponse, buildRefusal, buildSignInResponse } from '../../domain/terminal-response.ts';
+import { parseTerminalRequest, type TerminalRequest } from '../../domain/terminal-request.ts';
+import { AUTHORIZATION_DEADLINE_MS } from '../../limits.ts';
+import type { UnknownOutcomeReversals } from './unknown-outcome-reversals.ts';
+
+export interface TerminalHandlerDependencies {
+  hsm: Hsm;
+  contexts: TerminalContextCache;
+  merchant: MerchantPort;
+  authorization: AuthorizationPort;
+  reversals: UnknownOutcomeReversals;
+  acquirerId: string;
+  logger: Logger;
+  meter: Meter;
+  now?: () => number;
+}
+
+interface Reply {
+  message: IsoMessage;
+  /** The MAK (under the master key) that signs the reply; undefined sends it without a MAC. */
+  makUnderMasterKey: string | undefined;
+  processingRequirement: number;
+}
+
+/** Builds the request handler for one gateway process: decoded frame in, encoded reply out. */
+export function createTerminalHandler(dependencies: TerminalHandlerDependencies) {
+  const now = dependencies.now ?? Date.now;
+  const correlationPrefix = randomBytes(4).toString('hex');
+  let correlationCounter = 0;
+  const requests = dependencies.meter.createCounter('acquirer.gateway.terminal.requests', {
+    description: 'Terminal requests answered, by MTI and field-39 response code',
+  });
+  const macFailures = dependencies.meter.createCounter('acquirer.gateway.mac.failures', {
+    description: 'Terminal requests refused with A0 because the MAC did not verify',
+  });
+  const signIns = dependencies.meter.createCounter('acquirer.gateway.terminal.sign_ins', {
+    description: 'Terminal sign-ins by result',
+  });
+  const duration = dependencies.meter.createHistogram('acquirer.gateway.authorization.duration', {
+    description: 'Gateway-observed time from frame read to reply, by transaction kind and response code',
+    unit: 'ms',
+    advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
+  });
+
+  const refusal = (message: IsoMessage, code: ResponseCode, processingRequirement = 0): Reply => ({
+    message: buildRefusal(message, code, dependencies.acquirerId, now()),
+    makUnderMasterKey: undefined,
+    processingRequirement,
+  });
+
+  async function signIn(message: IsoMessage, request: Extract<TerminalRequest, { type: 'sign-in' }>): Promise<Reply> {
+    try {
+      const signedIn = await dependencies.merchant.signInTerminal({
+        terminalId: request.terminalId,
+        merchantNumberFromTerminal: request.merchantNumber,
+        keyMode: request.keyMode,
+        operatorNumber: request.operatorNumber,
+      });
+      if (signedIn.context !== undefined) dependencies.contexts.put(signedIn.context);
+      signIns.add(1, { result: 'approved' });
+      dependencies.logger.info({ terminalId: request.terminalId, keyMode: request.keyMode }, 'terminal signed in');
+      return {
+        message: buildSignInResponse(
+          message,
+          {
+            field62: Buffer.from(signedIn.field62),
+            batchNumber: signedIn.batchNumber,
+            merchantNumber: signedIn.context?.merchantNumber ?? request.merchantNumber,
+          },
+          dependencies.acquirerId,
+          now(),
+        ),
+        makUnderMasterKey: undefined,
+        processingRequirement: 0,
+      };
+    } catch (error) {
+      const code = refusalCodeOf(error);
+      signIns.add(1, { result: code });
+      dependencies.logger.warn({ terminalId: request.terminalId, responseCode: code, err: error }, 'sign-in refused');
+      return refusal(message, code);
+    }
+  }
+
+  async function verifiedContext(
+    frame: DecodedTerminalFrame,
+    request: Extract<TerminalRequest, { type: 'financial' }>,
+  ): Promise<TerminalContext | ResponseCode> {
+    const context = await dependencies.contexts.get(request.terminalId);
+    if (context === undefined) return RESPONSE_CODE.terminalNotRegistered;
+    const mac = frame.message.fields.get(64);
+    if (!Buffer.isBuffer(mac)) return request.macRequired ? RESPONSE_CODE.macFailure : context;
+    if (macVerifies(context, frame.macInput, mac)) return context;
+    // The terminal may have signed in through another gateway: check once against a fresh read.
+    const fresh = await dependencies.contexts.get(request.terminalId, { fresh: true });
+    if (fresh !== undefined && macVerifies(fresh, frame.macInput, mac)) return fresh;
+    macFailures.add(1);
+    return RESPONSE_CODE.macFailure;
+  }
+
+  function macVerifies(context: TerminalContext, macInput: Buffer, mac: Buffer): boolean {
+    if (!context.signedIn || context.makUnderMasterKey.length === 0) return false;
+    return dependencies.hsm.verifyMac(context.makUnderMasterKey, macInput, mac);
+  }
+
+  async function authorize(
+    frame: DecodedTerminalFrame,
+    request: Extract<TerminalRequest, { type: 'financial' }>,
+  ): Promise<Reply> {
+    const context = await verifiedContext(frame, request);
+    if (typeof context === 'string') {
+      const resign = context === RESPONSE_CODE.macFailure ? PROCESSING_REQUIREMENT.signInAgain : 0;
+      return refusal(frame.message, context, resign);
+    }
+    if (!context.signedIn) return refusal(frame.message, RESPONSE_CODE.macFailure, PROCESSING_REQUIREMENT.signInAgain);
+    if (
+      request.batchNumber !== context.batchNumber &&
+      request.request.kind !== TransactionKind.TRANSACTION_KIND_REVERSAL
+    ) {
+      return refusal(frame.message, RESPONSE_CODE.batchNumberMismatch, PROCESSING_REQUIREMENT.signInAgain);
+    }
+    correlationCounter = (correlationCounter + 1) % Number.MAX_SAFE_INTEGER;
+    const authorizeRequest: AuthorizeRequest = {
+      ...request.request,
+      correlationId: `${correlationPrefix}-${correlationCounter}`,
+      deadlineMs: AUTHORIZATION_DEADLINE_MS,
+    };
+    let answer: AuthorizeResponse;
+    try {
+      answer = await dependencies.authorization.authorize(authorizeRequest, AUTHORIZATION_DEADLINE_MS);
+    } catch (error) {
+      return unknownOutcome(frame.message, authorizeRequest, error);
+    }
+    if (authorizeRequest.kind === TransactionKind.TRANSACTION_KIND_BATCH_SETTLEMENT && answer.responseCode === '00') {
+      await startNextBatch(request.terminalId, request.batchNumber);
+    }
+    return {
+      message: buildAuthorizationResponse(frame.message, answer, dependencies.acquirerId, now()),
+      makUnderMasterKey: context.makUnderMasterKey,
+      processingRequirement: directiveToRequirement(answer.hostDirective),
+    };
+  }
+
+  /** After a settled batch the terminal counts the next one; the merchant record must agree (77 otherwise). */
+  async function startNextBatch(terminalId: string, settledBatch: string): Promise<void> {
+    const nextBatch = String((Number(settledBatch) % 999_999) + 1).padStart(6, '0');
+    await dependencies.merchant.setTerminalBatch(terminalId, nextBatch);
+    dependencies.contexts.invalidate(terminalId);
+  }
+
+  /**
+   * Authorization did not answer: it may have approved. The terminal hears 96 (a final decline),
+   * so the platform itself must undo whatever happened, through a reversal it keeps retrying.
+   */
+  function unknownOutcome(message: IsoMessage, request: AuthorizeRequest, error: unknown): Reply {
+    const moneyMoving = request.kind !== TransactionKind.TRANSACTION_KIND_BALANCE_INQUIRY;
+    dependencies.logger.warn(
+      { terminalId: request.terminalId, stan: request.stan, err: error, reversing: moneyMoving },
+      'authorization outcome unknown',
+    );
+    if (moneyMoving && request.kind !== TransactionKind.TRANSACTION_KIND_REVERSAL)
+      dependencies.reversals.enqueue(request);
+    return refusal(message, RESPONSE_CODE.switchFailure);
+  }
+
+  async function reply(request: TerminalRequest, frame: DecodedTerminalFrame): Promise<Reply> {
+    switch (request.type) {
+      case 'refused':
+        return refusal(frame.message, request.responseCode);
+      case 'sign-in':
+        return signIn(frame.message, request);
+      case 'echo':
+        return refusal(frame.message, RESPONSE_CODE.approved);
+      case 'sign-off':
+        await dependencies.merchant.signOffTerminal(request.terminalId).catch((error: unknown) => {
+          dependencies.logger.warn({ terminalId: request.terminalId, err: error }, 'sign-off not recorded');
+        });
+        dependencies.contexts.invalidate(request.terminalId);
+        return refusal(frame.message, RESPONSE_CODE.approved);
+      case 'financial':
+        return authorize(frame, request);
+    }
+  }
+
+  return async function handle(frame: DecodedTerminalFrame, receivedAtMs: number): Promise<Buffer> {
+    const request = parseTerminalRequest(frame.message, receivedAtMs);
+    const answer = await reply(request, frame);
+    const responseCode = String(answer.message.fields.get(39) ?? '');
+    requests.add(1, { mti: frame.message.mti, response_code: responseCode });
+    if (request.type === 'financial') {
+      duration.record(now() - receivedAtMs, {
+        kind: transactionKindToJSON(request.request.kind),
+        response_code: responseCode,
+      });
+    }
+    return encodeReply(frame, answer, dependencies.hsm);
+  };
+}
+
+function encodeReply(frame: DecodedTerminalFrame, answer: Reply, hsm: Hsm): Buffer {
+  const tpdu = swapTpdu(frame.tpdu);
+  const header = withProcessingRequirement(frame.header, answer.processingRequirement);
+  const responseFrame = { tpdu, header, message: answer.message };
+  const mak = answer.makUnderMasterKey;
+  if (mak === undefined) return encodeTerminalFrame(cupPosSpec, responseFrame);
+  return encodeTerminalFrameWithMac(cupPosSpec, responseFrame, (macInput) => hsm.generateMac(mak, macInput));
+}
+
+function directiveToRequirement(directive: HostDirective): number {
+  if (directive === HostDirective.HOST_DIRECTIVE_RESIGN_IN) return PROCESSING_REQUIREMENT.signInAgain;
+  if (directive === HostDirective.HOST_DIRECTIVE_DOWNLOAD_PARAMETERS) return PROCESSING_REQUIREMENT.downloadParameters;
+  return PROCESSING_REQUIREMENT.none;
+}
+
+/** A sign-in refusal carries the merchant service's field-39 code; anything else is a switch failure. */
+function refusalCodeOf(error: unknown): ResponseCode {
+  if (error instanceof ServiceError && error.responseCode !== undefined) return error.responseCode as ResponseCode;
+  if (error instanceof ServiceError && error.code === 'NOT_FOUND') return RESPONSE_CODE.terminalNotRegistered;
+  return RESPONSE_CODE.switchFailure;
+}
