@@ -38,6 +38,20 @@ const CARDHOLDER_DEBIT_OPERATIONS: ReadonlySet<IssuerOperation> = new Set([
   'completion',
 ]);
 
+/**
+ * A 0200 void (200000) names its original by field 90; which void it is follows from the original:
+ * voiding a pre-auth is a pre-auth void, voiding a completion a completion void.
+ */
+export function refineVoidOperation(
+  operation: IssuerOperation,
+  original: NetworkApproval | undefined,
+): IssuerOperation {
+  if (operation !== 'void' || original === undefined) return operation;
+  if (original.operation === 'preAuth') return 'preAuthVoid';
+  if (original.operation === 'completion') return 'completionVoid';
+  return operation;
+}
+
 export function requiresOriginal(operation: IssuerOperation): boolean {
   return ORIGINAL_OPERATIONS[operation] !== undefined;
 }

@@ -16,6 +16,7 @@ import {
   type IssuerRequest,
   type NetworkApproval,
   type PinCheck,
+  refineVoidOperation,
   requiresOriginal,
   type TransactionKeys,
 } from '../domain/issuer.ts';
@@ -83,18 +84,20 @@ export class IssuerFlow {
     this.clock = clock;
   }
 
-  authorize(request: NetworkRequest): NetworkResponse {
+  authorize(received: NetworkRequest): NetworkResponse {
     const nowMs = this.clock();
     const date = clearingDate(nowMs);
-    const card = this.cards.get(request.pan);
-    const decline = (code: ResponseCode): NetworkResponse => declined(code, request.keys.rrn, date, undefined);
+    const card = this.cards.get(received.pan);
+    const decline = (code: ResponseCode): NetworkResponse => declined(code, received.keys.rrn, date, undefined);
     if (card === undefined) return decline(RESPONSE_CODES.invalidCard);
-    const key = transactionKey(request.keys);
+    const key = transactionKey(received.keys);
     if (this.approvals.getByTransactionKey(key) !== undefined) return decline(RESPONSE_CODES.duplicateTransaction);
     if (this.approvals.hasTombstone(key)) return decline(RESPONSE_CODES.invalidTransaction);
-    const original = requiresOriginal(request.operation)
-      ? this.findOriginal(request.keys, request.original)
+    const original = requiresOriginal(received.operation)
+      ? this.findOriginal(received.keys, received.original)
       : undefined;
+    const operation = refineVoidOperation(received.operation, original);
+    const request = operation === received.operation ? received : { ...received, operation };
     const issuerRequest: IssuerRequest = {
       operation: request.operation,
       amountFen: request.amountFen,

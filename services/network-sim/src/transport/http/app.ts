@@ -28,7 +28,6 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
   const app = Fastify({
     logger: { level: options.logLevel, redact: ['req.headers.authorization'] },
     bodyLimit: LIMITS.httpBodyBytesMax,
-    disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

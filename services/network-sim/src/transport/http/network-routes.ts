@@ -198,13 +198,11 @@ export function networkRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTy
         if (!result.ok)
           return reply.code(404).send(errorBody(result.errorCode, 'no cleared approval matches on that date'));
         const injection = result.injection;
-        return reply
-          .code(201)
-          .send({
-            kind: injection.kind,
-            rrn: injection.kind === 'long' ? injection.syntheticRrn : (injection.rrn ?? null),
-            amountFen: injection.amountFen.toString(),
-          });
+        return reply.code(201).send({
+          kind: injection.kind,
+          rrn: injection.kind === 'long' ? injection.syntheticRrn : (injection.rrn ?? null),
+          amountFen: injection.amountFen.toString(),
+        });
       },
     );
 
