@@ -39,6 +39,8 @@ export class GroupCommitter<Item, Result> {
   #timer: NodeJS.Timeout | undefined = undefined;
   #batchesInFlight = 0;
   #closed = false;
+  #batchesWritten = 0;
+  #rowsWritten = 0;
   #idleWaiters: Array<() => void> = [];
 
   constructor(writeBatch: BatchWriter<Item, Result>, limits: GroupCommitLimits) {
@@ -58,6 +60,11 @@ export class GroupCommitter<Item, Result> {
       this.#queue.push({ item, resolve, reject });
       this.#schedule();
     });
+  }
+
+  /** Batches and rows written so far (for metrics and tests: rows per commit). */
+  get stats(): { batchesWritten: number; rowsWritten: number } {
+    return { batchesWritten: this.#batchesWritten, rowsWritten: this.#rowsWritten };
   }
 
   /** Rows waiting or being written. */
@@ -102,6 +109,8 @@ export class GroupCommitter<Item, Result> {
     try {
       const results = await this.#writeBatch(batch.map((waiter) => waiter.item));
       assert(results.length === batch.length, 'a batch writer answers every row');
+      this.#batchesWritten += 1;
+      this.#rowsWritten += batch.length;
       for (let index = 0; index < batch.length; index += 1) {
         (batch[index] as Waiter<Item, Result>).resolve(results[index] as Result);
       }

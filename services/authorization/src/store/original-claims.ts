@@ -24,11 +24,11 @@ const CLAIM_ORIGINAL_SQL: Readonly<Record<ClaimKind, string>> = {
     RETURNING txn_id`,
   complete: `UPDATE transactions SET completed_by_txn_id = $2
     WHERE txn_id = $1 AND status = 'approved' AND reversed_at IS NULL
-      AND cancelled_by_txn_id IS NULL AND completed_by_txn_id IS NULL AND $3::bigint >= 0
+      AND cancelled_by_txn_id IS NULL AND completed_by_txn_id IS NULL
     RETURNING txn_id`,
-  refund: `UPDATE transactions SET refunded_fen = refunded_fen + $3::bigint
+  refund: `UPDATE transactions SET refunded_fen = refunded_fen + $2::bigint
     WHERE txn_id = $1 AND status = 'approved' AND reversed_at IS NULL AND cancelled_by_txn_id IS NULL
-      AND refunded_fen + $3::bigint <= amount_fen
+      AND refunded_fen + $2::bigint <= amount_fen
     RETURNING txn_id`,
 };
 
@@ -41,11 +41,10 @@ export async function claimOriginal(client: pg.PoolClient, claim: Claim): Promis
     [claim.claimantTxnId, claim.originalTxnId],
   );
   if (claimant.rowCount !== 1) return false;
-  const original = await client.query(CLAIM_ORIGINAL_SQL[claim.claimKind], [
-    claim.originalTxnId,
-    claim.claimantTxnId,
-    claim.amountFen.toString(),
-  ]);
+  // Cancel and complete record who holds the original ($2); a refund adds its amount ($2) instead.
+  const holder = claim.claimKind === 'refund' ? claim.amountFen.toString() : claim.claimantTxnId;
+  const parameters = [claim.originalTxnId, holder];
+  const original = await client.query(CLAIM_ORIGINAL_SQL[claim.claimKind], parameters);
   if (original.rowCount === 1) return true;
   // The original is no longer eligible: the claimant holds nothing, so a later release changes nothing.
   await client.query(`UPDATE transactions SET claim_state = 'none' WHERE txn_id = $1`, [claim.claimantTxnId]);

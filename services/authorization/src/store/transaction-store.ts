@@ -91,6 +91,13 @@ export class TransactionStore {
     return this.#writeOutbox;
   }
 
+  groupCommitStats(): {
+    intents: { batchesWritten: number; rowsWritten: number };
+    outcomes: { batchesWritten: number; rowsWritten: number };
+  } {
+    return { intents: this.#intents.stats, outcomes: this.#outcomes.stats };
+  }
+
   recordIntent(row: IntentRow): Promise<IntentResult> {
     assert(row.amountFen >= 0n, 'intent amounts are never negative');
     assert(row.txnId.startsWith('auth_'), 'transaction ids carry the auth_ prefix');
