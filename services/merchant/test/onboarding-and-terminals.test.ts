@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { unwrapSignInKeys } from '@acq/crypto';
-import type { ServiceError } from '@acq/grpc';
+import { ServiceError } from '@acq/grpc';
+import type { Metadata } from '@grpc/grpc-js';
 import { MerchantChanged, TerminalChanged } from '@acq/proto/merchant/v1/merchant.ts';
 import { applicationRequest, type MerchantHarness, OPERATOR, startMerchantHarness } from './harness.ts';
 
@@ -16,11 +17,15 @@ after(async () => {
   await harness.close();
 });
 
-async function refusalOf(promise: Promise<unknown>): Promise<ServiceError> {
+/** The refusal with its fine-grained code (x-refusal-code) in place of the class code. */
+async function refusalOf(promise: Promise<unknown>) {
   try {
     await promise;
   } catch (error) {
-    return error as ServiceError;
+    assert.ok(error instanceof ServiceError);
+    const metadata = (error.cause as { metadata?: Metadata }).metadata;
+    const code = String(metadata?.get('x-refusal-code')[0] ?? error.code);
+    return { code, classCode: error.code, message: error.message, responseCode: error.responseCode };
   }
   assert.fail('expected a refusal');
 }
@@ -260,6 +265,7 @@ describe('terminals', () => {
       }),
     );
     assert.equal(unknown.responseCode, '97');
+    assert.equal(unknown.classCode, 'NOT_FOUND');
     const registered = await harness.call(client.registerTerminal, {
       merchantId: merchant.merchantId,
       serialNumber: 'SN-SIGN-0001',
@@ -307,6 +313,7 @@ describe('terminals', () => {
     );
     assert.equal(frozen.code, 'MERCHANT_NOT_ACTIVE');
     assert.equal(frozen.responseCode, '03');
+    assert.equal(frozen.classCode, 'FAILED_PRECONDITION');
     const newTerminal = await refusalOf(
       harness.call(client.registerTerminal, {
         merchantId: merchant.merchantId,

@@ -1,7 +1,8 @@
 /**
- * The single mapping from thrown errors to gRPC errors. Refusals keep their stable code in
- * `x-error-code` and their field-39 code in `x-response-code` (the keys @acq/grpc's fromGrpcError
- * reads), so clients get a ServiceError(code, message, responseCode) and the status gives the class.
+ * The single mapping from thrown errors to gRPC errors, following @acq/grpc's convention: the status
+ * and `x-error-code` give the class (NOT_FOUND, FAILED_PRECONDITION, ...), `x-response-code` the field-39
+ * code for terminal refusals, and `x-refusal-code` the stable fine-grained code (ACTIVATION_CODE_EXPIRED)
+ * that the HTTP edge shows to API clients.
  */
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { RESPONSE_CODE_METADATA_KEY } from '@acq/grpc';
@@ -9,6 +10,16 @@ import { unreachable } from '@acq/assert';
 import { REFUSAL_CLASS, type RefusalClass, RefusalError } from '../domain/errors.ts';
 
 export const ERROR_CODE_METADATA_KEY = 'x-error-code';
+export const REFUSAL_CODE_METADATA_KEY = 'x-refusal-code';
+
+const CLASS_CODE: Readonly<Record<RefusalClass, string>> = {
+  invalid_argument: 'INVALID_ARGUMENT',
+  not_found: 'NOT_FOUND',
+  already_exists: 'ALREADY_EXISTS',
+  failed_precondition: 'FAILED_PRECONDITION',
+  permission_denied: 'PERMISSION_DENIED',
+  resource_exhausted: 'RESOURCE_EXHAUSTED',
+};
 
 function statusOf(refusalClass: RefusalClass): status {
   switch (refusalClass) {
@@ -33,7 +44,8 @@ function statusOf(refusalClass: RefusalClass): status {
 export function grpcErrorOfRefusal(error: unknown): Partial<ServiceError> | undefined {
   if (!(error instanceof RefusalError)) return undefined;
   const metadata = new Metadata();
-  metadata.set(ERROR_CODE_METADATA_KEY, error.refusal.code);
+  metadata.set(ERROR_CODE_METADATA_KEY, CLASS_CODE[error.refusal.refusalClass]);
+  metadata.set(REFUSAL_CODE_METADATA_KEY, error.refusal.code);
   if (error.refusal.responseCode !== undefined) metadata.set(RESPONSE_CODE_METADATA_KEY, error.refusal.responseCode);
   return { code: statusOf(error.refusal.refusalClass), details: error.refusal.message, metadata };
 }
