@@ -39,7 +39,11 @@ export const ERROR_TEXT_LENGTH_MAX = 1_000;
 export const KAFKA_REQUEST_TIMEOUT_MS = 10_000;
 export const KAFKA_CONNECTION_TIMEOUT_MS = 3_000;
 export const KAFKA_PRODUCE_TIMEOUT_MS = 10_000;
-export const KAFKA_SESSION_TIMEOUT_MS = 30_000;
+/**
+ * A silent group member is evicted after this. Short enough that a rebalance stuck on a member that
+ * left without saying so (seen with the librdkafka mock and kafkajs joins) resolves in seconds.
+ */
+export const KAFKA_SESSION_TIMEOUT_MS = 10_000;
 export const KAFKA_HEARTBEAT_INTERVAL_MS = 3_000;
 export const KAFKA_FETCH_WAIT_MS_MAX = 100;
 export const KAFKA_RETRY_COUNT_MAX = 5;

@@ -98,7 +98,7 @@ async function recoverFromHandlerFailure(
   const failed = slice[failure.index];
   assert(failed !== undefined, 'failure index inside the slice');
   const errorText = errorTextOf(failure.cause);
-  const failedAttempts = await recordFailure(options, failed, errorText);
+  const failedAttempts = await recordFailure(options, slice, failure.index, errorText);
   const before = slice.slice(0, failure.index);
   const exhausted = failedAttempts >= options.retryCountMax;
   options.logger.warn(
@@ -226,13 +226,30 @@ async function runHandlers(
   assert(marked.rowCount === processedIds.size, 'every processed event is marked in the inbox');
 }
 
-async function recordFailure(options: ProcessEventBatchOptions, event: BusEvent, errorText: string): Promise<number> {
-  const result = await options.pool.query<{ failed_attempts: number }>(
-    `UPDATE ${quoteIdentifier(options.schema)}.inbox SET failed_attempts = failed_attempts + 1, last_error = $3
-     WHERE consumer_group = $1 AND event_id = $2 RETURNING failed_attempts`,
-    [options.group, event.id, errorText],
+/**
+ * Counts the failure on the failing event, and takes back the started mark of the later events in
+ * the slice, which never ran: otherwise they would look like crash suspects next time.
+ */
+async function recordFailure(
+  options: ProcessEventBatchOptions,
+  slice: readonly BusEvent[],
+  failureIndex: number,
+  errorText: string,
+): Promise<number> {
+  const failed = slice[failureIndex] as BusEvent;
+  const notRunIds = new Set(slice.slice(failureIndex + 1).map((event) => event.id));
+  notRunIds.delete(failed.id);
+  const result = await options.pool.query<{ event_id: string; failed_attempts: number }>(
+    `UPDATE ${quoteIdentifier(options.schema)}.inbox SET
+       failed_attempts = failed_attempts + CASE WHEN event_id = $2 THEN 1 ELSE 0 END,
+       started_attempts = started_attempts - CASE WHEN event_id = $2 THEN 0 ELSE 1 END,
+       last_error = CASE WHEN event_id = $2 THEN $3 ELSE last_error END
+     WHERE consumer_group = $1 AND event_id = ANY($4::uuid[]) AND processed_at IS NULL AND dead_lettered_at IS NULL
+       AND (event_id = $2 OR started_attempts > failed_attempts)
+     RETURNING event_id, failed_attempts`,
+    [options.group, failed.id, errorText, [failed.id, ...notRunIds]],
   );
-  const row = result.rows[0];
+  const row = result.rows.find((candidate) => candidate.event_id === failed.id);
   assert(row !== undefined, 'a failed event has an inbox row (marked started before running)');
   return row.failed_attempts;
 }

@@ -10,7 +10,11 @@ export function recordingLogger(): Logger & { lines: { level: string; message: s
   return {
     lines,
     info: () => {},
-    warn: (fields, message) => lines.push({ level: 'warn', message, fields }),
+    warn: (fields, message) => {
+      // BUS_TEST_DEBUG=1 prints warnings live, which helps when a Kafka rebalance stalls a test.
+      if (process.env.BUS_TEST_DEBUG === '1') console.log(new Date().toISOString(), message, JSON.stringify(fields));
+      lines.push({ level: 'warn', message, fields });
+    },
     error: (fields, message) => lines.push({ level: 'error', message, fields }),
   };
 }

@@ -1,0 +1,201 @@
+// Goal: prove the inbox rules: duplicates are skipped, a handler error rolls back only its own
+// event, an event whose earlier attempt crashed runs alone, and repeated crashes or failures end in
+// dead_letter with the reason. Method: call processEventBatch on real Postgres with seeded inbox rows.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { type TestDatabase, testDatabase } from '@acq/testkit';
+import type pg from 'pg';
+import {
+  type BusEvent,
+  buildEvent,
+  ensureBusTables,
+  type ProcessEventBatchOptions,
+  processEventBatch,
+} from '../src/index.ts';
+import { decodeSequence, encodeSequence, recordingLogger } from './helpers.ts';
+
+let database: TestDatabase;
+let pool: pg.Pool;
+let schema: string;
+let handled: number[];
+let failOn: Set<number>;
+let positions: number[];
+
+before(async () => {
+  database = await testDatabase();
+  schema = await database.createSchema('inbox');
+  pool = database.createPool(schema);
+  await ensureBusTables(pool, schema);
+  await pool.query('CREATE TABLE applied (sequence int NOT NULL)');
+});
+after(async () => {
+  await database.close();
+});
+beforeEach(async () => {
+  handled = [];
+  failOn = new Set();
+  positions = [];
+  await pool.query('TRUNCATE applied, inbox, dead_letter');
+});
+
+function events(count: number): BusEvent[] {
+  return Array.from({ length: count }, (_, index) =>
+    buildEvent({ topic: 'inbox.test', key: 'k', type: 'test.Sequenced', payload: encodeSequence(index + 1) }),
+  );
+}
+
+function options(overrides: Partial<ProcessEventBatchOptions> = {}): ProcessEventBatchOptions {
+  return {
+    pool,
+    schema,
+    group: 'g1',
+    retryCountMax: 3,
+    logger: recordingLogger(),
+    handler: async (event, client) => {
+      const sequence = decodeSequence(event.payload);
+      handled.push(sequence);
+      await client.query('INSERT INTO applied (sequence) VALUES ($1)', [sequence]);
+      if (failOn.has(sequence)) throw new Error(`refused ${sequence}`);
+    },
+    commitPosition: async (_client, completedCount) => {
+      positions.push(completedCount);
+    },
+    ...overrides,
+  };
+}
+
+async function applied(): Promise<number[]> {
+  return (await pool.query('SELECT sequence FROM applied ORDER BY sequence')).rows.map((row) => row.sequence);
+}
+
+async function seedInbox(event: BusEvent, startedAttempts: number, failedAttempts: number): Promise<void> {
+  await pool.query(
+    `INSERT INTO inbox (consumer_group, event_id, topic, event_key, event_type, started_attempts, failed_attempts)
+     VALUES ('g1', $1, $2, $3, $4, $5, $6)`,
+    [event.id, event.topic, event.key, event.type, startedAttempts, failedAttempts],
+  );
+}
+
+describe('processEventBatch', () => {
+  test('processes a batch once; a redelivery is skipped, also within one batch', async () => {
+    const batch = events(3);
+    assert.deepEqual(await processEventBatch(options(), batch), { completedCount: 3, retryAfterMs: undefined });
+    const logger = recordingLogger();
+    const redelivered = [batch[0], batch[1], batch[1], batch[2]] as BusEvent[];
+    assert.deepEqual(await processEventBatch(options({ logger }), redelivered), {
+      completedCount: 4,
+      retryAfterMs: undefined,
+    });
+    assert.deepEqual(handled, [1, 2, 3]);
+    assert.deepEqual(await applied(), [1, 2, 3]);
+    assert.deepEqual(positions, [3, 4]);
+    assert.deepEqual(
+      logger.lines.map((line) => [line.message, line.fields]),
+      [['skipped duplicate events', { group: 'g1', duplicateCount: 4 }]],
+    );
+    const inbox = await pool.query(
+      'SELECT started_attempts, failed_attempts, processed_at IS NOT NULL AS done FROM inbox',
+    );
+    assert.deepEqual(inbox.rows, Array(3).fill({ started_attempts: 1, failed_attempts: 0, done: true }));
+  });
+
+  test('another consumer group processes the same events independently', async () => {
+    const batch = events(2);
+    await processEventBatch(options(), batch);
+    await processEventBatch(options({ group: 'g2' }), batch);
+    assert.deepEqual(handled, [1, 2, 1, 2]);
+  });
+
+  test('a handler error rolls back only its event, keeps the ones before, and asks for a retry', async () => {
+    const batch = events(4);
+    failOn.add(3);
+    const result = await processEventBatch(options(), batch);
+    assert.deepEqual(result, { completedCount: 2, retryAfterMs: 200 });
+    assert.deepEqual(await applied(), [1, 2]);
+    assert.deepEqual(positions, [2]);
+    const failed = await pool.query(
+      'SELECT started_attempts, failed_attempts, last_error FROM inbox WHERE event_id = $1',
+      [batch[2]?.id],
+    );
+    assert.deepEqual(failed.rows[0], { started_attempts: 1, failed_attempts: 1, last_error: 'refused 3' });
+    // Event 4 never ran, so its started mark was taken back: it is not a crash suspect.
+    const notRun = await pool.query('SELECT started_attempts FROM inbox WHERE event_id = $1', [batch[3]?.id]);
+    assert.deepEqual(notRun.rows[0], { started_attempts: 0 });
+    failOn.clear();
+    assert.deepEqual(await processEventBatch(options(), batch.slice(2)), {
+      completedCount: 2,
+      retryAfterMs: undefined,
+    });
+    assert.deepEqual(await applied(), [1, 2, 3, 4]);
+  });
+
+  test('after retryCountMax handler failures the event is dead-lettered and the partition moves on', async () => {
+    const batch = events(3);
+    failOn.add(2);
+    const backoffs: (number | undefined)[] = [];
+    for (let attempt = 1; attempt <= 2; attempt++)
+      backoffs.push((await processEventBatch(options(), batch.slice(1))).retryAfterMs);
+    assert.deepEqual(backoffs, [200, 400]);
+    const final = await processEventBatch(options(), batch.slice(1));
+    assert.deepEqual(final, { completedCount: 1, retryAfterMs: undefined });
+    assert.deepEqual(await processEventBatch(options(), batch.slice(2)), {
+      completedCount: 1,
+      retryAfterMs: undefined,
+    });
+    assert.deepEqual(await applied(), [3]);
+    const deadLetter = await pool.query('SELECT reason, started_attempts, failed_attempts, event_key FROM dead_letter');
+    assert.deepEqual(deadLetter.rows, [
+      { reason: 'handler failed 3 times: refused 2', started_attempts: 3, failed_attempts: 3, event_key: 'k' },
+    ]);
+    // A dead-lettered event counts as finished: a redelivery does not run it again.
+    handled = [];
+    assert.deepEqual(await processEventBatch(options(), batch.slice(1, 2)), {
+      completedCount: 1,
+      retryAfterMs: undefined,
+    });
+    assert.deepEqual(handled, []);
+  });
+
+  test('an event whose earlier attempt crashed runs alone, after the events before it', async () => {
+    const batch = events(4);
+    await seedInbox(batch[2] as BusEvent, 1, 0);
+    assert.deepEqual(await processEventBatch(options(), batch), { completedCount: 2, retryAfterMs: undefined });
+    assert.deepEqual(handled, [1, 2]);
+    assert.deepEqual(await processEventBatch(options(), batch.slice(2)), {
+      completedCount: 1,
+      retryAfterMs: undefined,
+    });
+    assert.deepEqual(handled, [1, 2, 3]);
+    assert.deepEqual(await processEventBatch(options(), batch.slice(3)), {
+      completedCount: 1,
+      retryAfterMs: undefined,
+    });
+    assert.deepEqual(await applied(), [1, 2, 3, 4]);
+  });
+
+  test('an event that crashed the process retryCountMax times is dead-lettered without running', async () => {
+    const batch = events(2);
+    await seedInbox(batch[0] as BusEvent, 3, 0);
+    assert.deepEqual(await processEventBatch(options(), batch), { completedCount: 1, retryAfterMs: undefined });
+    assert.deepEqual(handled, []);
+    const deadLetter = await pool.query('SELECT reason FROM dead_letter');
+    assert.deepEqual(deadLetter.rows, [{ reason: 'processing crashed 3 times without finishing' }]);
+    assert.deepEqual(await processEventBatch(options(), batch.slice(1)), {
+      completedCount: 1,
+      retryAfterMs: undefined,
+    });
+    assert.deepEqual(handled, [2]);
+  });
+
+  test('one below the crash limit still runs', async () => {
+    const batch = events(1);
+    await seedInbox(batch[0] as BusEvent, 2, 0);
+    assert.deepEqual(await processEventBatch(options(), batch), { completedCount: 1, retryAfterMs: undefined });
+    assert.deepEqual(handled, [1]);
+  });
+
+  test('refuses a retryCountMax outside its bounds', async () => {
+    await assert.rejects(processEventBatch(options({ retryCountMax: 0 }), events(1)), { code: 'ASSERTION_FAILED' });
+    await assert.rejects(processEventBatch(options({ retryCountMax: 21 }), events(1)), { code: 'ASSERTION_FAILED' });
+  });
+});
