@@ -47,3 +47,5 @@ assert(ASSESS_DEADLINE_MARGIN_MS < ASSESS_BUDGET_MS_MAX, 'the answer margin must
 assert(REDIS_COMMAND_TIMEOUT_MS_MAX >= ASSESS_BUDGET_MS_MAX, 'redis timeout must not cut Assess short');
 assert(RESERVATION_PENDING_MS_MAX < RESERVATION_RETENTION_SECONDS * 1000, 'pending < retention');
 assert(SWEEP_INTERVAL_MS < RESERVATION_PENDING_MS_MAX, 'sweeper must run within the pending window');
+/** How long the subject of a pattern case stays on the decision path's watch list, in seconds. */
+export const CASE_WATCH_TTL_SECONDS = 7 * 24 * 3600;

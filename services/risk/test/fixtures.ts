@@ -96,6 +96,7 @@ export async function createRig(
     blacklist,
     isT0Suspended: (merchantId) => suspendedT0.has(merchantId),
     record: (input, firings) => recorded.push({ input, firings }),
+    observe: () => {},
     newReservationId: () => `rsv_${randomUUID()}`,
     onBackgroundError: (operation) => backgroundErrors.push(operation),
     nowMs: () => DAYTIME_MS,

@@ -14,6 +14,7 @@ import {
   type RuleFiring,
 } from '../domain/assessment.ts';
 import { unavailableFirings } from '../domain/failure-policy.ts';
+import type { PatternObservation } from '../domain/pattern-rules.ts';
 import { planLimits } from '../domain/limit-plan.ts';
 import type { RiskPolicy } from '../domain/policy.ts';
 import { type BlacklistView, evaluateBlacklists, evaluateTerminalState } from '../domain/state-rules.ts';
@@ -28,6 +29,8 @@ export interface AssessDependencies {
   isT0Suspended(merchantId: string): boolean;
   /** Called off the decision path with every assessment that fired a recordable rule. */
   record(input: AssessInput, firings: readonly RuleFiring[]): void;
+  /** Called off the decision path with every transaction that reserved counters (pattern rules). */
+  observe(observation: PatternObservation): void;
   newReservationId(): string;
   onBackgroundError(operation: string, error: unknown): void;
   nowMs(): number;
@@ -101,6 +104,7 @@ export async function assessTransaction(
   }
   if (firings.length > 0) deps.record(input, firings);
   if (result.kind === 'none') return outcome(firings, '', false);
+  if (result.kind === 'reserved') deps.observe(observationOf(input, reservationId));
   return outcome(firings, reservationId, result.t0Eligible);
 }
 
@@ -113,6 +117,20 @@ function releaseWhenLate(deps: AssessDependencies, reservation: Promise<ReserveR
   reservation
     .then((late) => (late.kind === 'reserved' ? deps.counters.release(reservationId, 'timed_out') : false))
     .catch((error: unknown) => deps.onBackgroundError('late_reservation_release', error));
+}
+
+function observationOf(input: AssessInput, reservationId: string): PatternObservation {
+  return {
+    txnId: input.txnId === '' ? reservationId : input.txnId,
+    merchantId: input.terminal.merchantId,
+    terminalId: input.terminal.terminalId,
+    cardToken: input.cardToken,
+    amountFen: input.amountFen,
+    occurredAtMs: input.occurredAtMs,
+    merchantType: input.terminal.merchantType,
+    feeCategory: input.terminal.feeCategory,
+    contactlessWithoutPin: input.entryMode === 'contactless' && !input.pinPresent,
+  };
 }
 
 function errorCode(error: unknown): string {

@@ -197,6 +197,11 @@ export class RedisCounters {
     await this.#redis.set(this.#prefix + watchKey, value, 'EX', ttlSeconds);
   }
 
+  async clearWatch(watchKeys: readonly string[]): Promise<void> {
+    if (watchKeys.length === 0) return;
+    await this.#redis.del(...watchKeys.map((key) => this.#prefix + key));
+  }
+
   /** Current counter values, for tests and the operator's view. */
   async readCounter(logicalKey: string): Promise<{ amountFen: bigint; count: number }> {
     const [amount, count] = await this.#redis.hmget(this.#prefix + logicalKey, 'a', 'n');
