@@ -159,10 +159,11 @@ export class WalletFlow {
     if (!this.store.addOrder(order)) return failure('STORE_FULL');
     issued.used = true;
     order.userId = user.userId;
-    const slowUserMs = user.requiresPassword ? Math.max(this.faults.slowUserMs, 1) : this.faults.slowUserMs;
-    if (slowUserMs > 0) {
+    // A password user waits for a decision over the admin API; the slow-user knob confirms by itself.
+    const slowUserMs = this.faults.slowUserMs;
+    if (user.requiresPassword || slowUserMs > 0) {
       order.status = 'USERPAYING';
-      order.userConfirmsAtMs = nowMs + slowUserMs;
+      order.userConfirmsAtMs = slowUserMs > 0 ? nowMs + slowUserMs : undefined;
     } else {
       this.pay(order, user, nowMs);
     }
