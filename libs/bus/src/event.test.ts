@@ -77,7 +77,6 @@ test('a Kafka message round-trips the envelope; a foreign message gets a stable 
     timestamp: '1000',
     attributes: 0,
     offset: '5',
-    size: 0,
     headers: Object.fromEntries(
       Object.entries(message.headers ?? {}).map(([name, value]) => [name, Buffer.from(String(value))]),
     ),
