@@ -112,6 +112,8 @@ CREATE TABLE repayments (
   bill_id text NOT NULL REFERENCES bills (bill_id),
   merchant_id text NOT NULL,
   method text NOT NULL CHECK (method IN ('bank_card', 'wallet', 'settlement')),
+  -- The wallet that collected a wallet repayment (needed to query an unknown result).
+  wallet_provider text,
   amount_fen bigint NOT NULL CHECK (amount_fen > 0),
   state text NOT NULL CHECK (state IN ('pending', 'succeeded', 'failed', 'unknown')),
   failure_code text,

@@ -26,12 +26,19 @@ export type QueryOutcome =
   | { readonly kind: 'not_found' }
   | { readonly kind: 'unknown'; readonly reason: string };
 
+/** Who pays a repayment: the merchant's bank card (its settlement card by default) or a wallet payment code. */
+export type DebitPayer =
+  | { readonly method: 'bank_card'; readonly accountNumberEncrypted: string; readonly holderName: string }
+  | { readonly method: 'wallet'; readonly provider: string; readonly paymentCode: string };
+
+/** Where a debit was sent, enough to ask about it again. */
+export type DebitChannel = { readonly method: 'bank_card' } | { readonly method: 'wallet'; readonly provider: string };
+
 export type DebitRequest = {
+  /** Our repayment id; the bank (or wallet) deduplicates on it. */
   readonly debitId: string;
-  readonly method: 'bank_card' | 'wallet';
   readonly amountFen: Fen;
-  /** The card token (bank card) or wallet account reference the merchant pays from. */
-  readonly payerReference: string;
+  readonly payer: DebitPayer;
 };
 
 export type DebitOutcome =
@@ -44,5 +51,5 @@ export interface BankRailsPort {
   submitPayout(instruction: PayoutInstruction): Promise<SubmitOutcome>;
   queryPayout(instructionId: string): Promise<QueryOutcome>;
   debit(request: DebitRequest): Promise<DebitOutcome>;
-  queryDebit(debitId: string): Promise<DebitOutcome>;
+  queryDebit(debitId: string, channel: DebitChannel): Promise<DebitOutcome>;
 }

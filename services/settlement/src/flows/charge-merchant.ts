@@ -105,6 +105,7 @@ export async function repayOpenBillsFromAvailable(
       billId: bill.billId,
       merchantId,
       method: 'settlement',
+      walletProvider: null,
       amountFen,
       state: 'succeeded',
       failureCode: null,

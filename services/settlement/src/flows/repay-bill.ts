@@ -8,7 +8,7 @@ import { assert } from '@acq/assert';
 import { withTransaction } from '@acq/db';
 import { type Fen, fen, minFen } from '@acq/money';
 import { merchantAccountId, systemAccountId, transferIdFor } from '../domain/accounts.ts';
-import type { DebitOutcome } from '../domain/bank-rails.ts';
+import type { DebitChannel, DebitOutcome, DebitPayer } from '../domain/bank-rails.ts';
 import { externalRepaymentPosting, settlementRepaymentPosting } from '../domain/posting-rules.ts';
 import type { Transfer } from '../domain/transfers.ts';
 import {
@@ -19,6 +19,7 @@ import {
   readRepaymentByKey,
   setRepaymentState,
 } from '../store/bill-store.ts';
+import { BANK_REQUEST_TIMEOUT_MS } from '../limits.ts';
 import { applyTransfers, type Queryable } from '../store/ledger-store.ts';
 import { spendableMerchantBalances } from './charge-merchant.ts';
 import { type SettlementContext, SettlementError, SettlementErrorCode } from './settlement-context.ts';
@@ -29,36 +30,43 @@ export type RepaymentRequest = {
   readonly method: 'bank_card' | 'wallet' | 'settlement';
   readonly amountFen: Fen;
   readonly idempotencyKey: string;
-  /** Wallet account or card token to debit; bank_card defaults to the active settlement card. */
-  readonly payerReference: string | null;
+  /** Who pays; null for `settlement`, and for `bank_card` it defaults to the active settlement card. */
+  readonly payer: DebitPayer | null;
 };
 
 export async function repayBill(context: SettlementContext, request: RepaymentRequest): Promise<Repayment> {
   if (request.amountFen <= 0n)
     throw new SettlementError(SettlementErrorCode.invalidInput, 'amountFen must be positive');
-  const payerReference = request.method === 'settlement' ? null : await resolvePayer(context, request);
-  const started = await withTransaction(context.pool, (client) => startRepayment(client, request));
+  const payer = request.method === 'settlement' ? null : await resolvePayer(context, request);
+  const walletProvider = payer?.method === 'wallet' ? payer.provider : null;
+  const started = await withTransaction(context.pool, (client) => startRepayment(client, request, walletProvider));
   if (started.state !== 'pending' || request.method === 'settlement') return started;
-  assert(payerReference !== null, 'external repayments have a payer');
-  const outcome = await context.bank.debit({
-    debitId: started.repaymentId,
-    method: request.method,
-    amountFen: started.amountFen,
-    payerReference,
-  });
+  assert(payer !== null, 'external repayments have a payer');
+  const outcome = await context.bank.debit({ debitId: started.repaymentId, amountFen: started.amountFen, payer });
   return recordDebitOutcome(context, started, outcome);
 }
 
-async function resolvePayer(context: SettlementContext, request: RepaymentRequest): Promise<string> {
-  if (request.payerReference !== null) return request.payerReference;
+async function resolvePayer(context: SettlementContext, request: RepaymentRequest): Promise<DebitPayer> {
+  if (request.payer !== null) {
+    if (request.payer.method !== request.method) {
+      throw new SettlementError(SettlementErrorCode.invalidInput, 'the payer does not match the repayment method');
+    }
+    return request.payer;
+  }
   if (request.method === 'bank_card') {
     const card = await context.cards.activeCard(request.merchantId);
-    if (card !== undefined) return card.cardToken;
+    if (card !== undefined) {
+      return { method: 'bank_card', accountNumberEncrypted: card.accountNumberEncrypted, holderName: card.holderName };
+    }
   }
-  throw new SettlementError(SettlementErrorCode.invalidInput, `${request.method} repayment needs a payer reference`);
+  throw new SettlementError(SettlementErrorCode.invalidInput, `${request.method} repayment needs a payer`);
 }
 
-async function startRepayment(client: Queryable, request: RepaymentRequest): Promise<Repayment> {
+async function startRepayment(
+  client: Queryable,
+  request: RepaymentRequest,
+  walletProvider: string | null,
+): Promise<Repayment> {
   const previous = await readRepaymentByKey(client, request.merchantId, request.idempotencyKey);
   if (previous !== undefined) {
     const same =
@@ -86,6 +94,7 @@ async function startRepayment(client: Queryable, request: RepaymentRequest): Pro
     billId: bill.billId,
     merchantId: request.merchantId,
     method: request.method,
+    walletProvider,
     amountFen: request.amountFen,
     failureCode: null,
     idempotencyKey: request.idempotencyKey,
@@ -161,17 +170,27 @@ async function applyCollectedRepayment(client: Queryable, repayment: Repayment):
 
 /** Asks the bank about repayments whose debit result was unknown and books the answers. */
 export async function resolveUnknownRepayments(context: SettlementContext, limit: number): Promise<number> {
+  // A `pending` row older than a bank call's timeout belongs to a process that died mid-call.
   const result = await context.pool.query<{ merchant_id: string; idempotency_key: string }>(
-    `SELECT merchant_id, idempotency_key FROM repayments WHERE state = 'unknown' ORDER BY created_at LIMIT $1`,
-    [limit],
+    `SELECT merchant_id, idempotency_key FROM repayments
+     WHERE method <> 'settlement' AND (state = 'unknown'
+       OR (state = 'pending' AND created_at < to_timestamp(($2::bigint - $3::bigint) / 1000.0)))
+     ORDER BY created_at LIMIT $1`,
+    [limit, context.clock.nowMs(), BANK_REQUEST_TIMEOUT_MS * 2],
   );
   let resolved = 0;
   for (const row of result.rows) {
     const repayment = await readRepaymentByKey(context.pool, row.merchant_id, row.idempotency_key);
     assert(repayment !== undefined, 'the listed repayment exists');
-    const outcome = await context.bank.queryDebit(repayment.repaymentId);
+    const outcome = await context.bank.queryDebit(repayment.repaymentId, debitChannelOf(repayment));
     const after = await recordDebitOutcome(context, repayment, outcome);
     if (after.state !== 'unknown') resolved += 1;
   }
   return resolved;
+}
+
+function debitChannelOf(repayment: Repayment): DebitChannel {
+  if (repayment.method === 'bank_card') return { method: 'bank_card' };
+  assert(repayment.method === 'wallet' && repayment.walletProvider !== null, 'wallet repayments name their wallet');
+  return { method: 'wallet', provider: repayment.walletProvider };
 }

@@ -138,6 +138,7 @@ export type Repayment = {
   readonly billId: string;
   readonly merchantId: string;
   readonly method: 'bank_card' | 'wallet' | 'settlement';
+  readonly walletProvider: string | null;
   readonly amountFen: Fen;
   readonly state: RepaymentState;
   readonly failureCode: string | null;
@@ -149,6 +150,7 @@ type RepaymentRow = {
   bill_id: string;
   merchant_id: string;
   method: Repayment['method'];
+  wallet_provider: string | null;
   amount_fen: bigint;
   state: RepaymentState;
   failure_code: string | null;
@@ -161,6 +163,7 @@ function repaymentFromRow(row: RepaymentRow): Repayment {
     billId: row.bill_id,
     merchantId: row.merchant_id,
     method: row.method,
+    walletProvider: row.wallet_provider,
     amountFen: row.amount_fen as Fen,
     state: row.state,
     failureCode: row.failure_code,
@@ -171,13 +174,15 @@ function repaymentFromRow(row: RepaymentRow): Repayment {
 /** Records a repayment attempt; returns the stored row (the earlier one when the idempotency key repeats). */
 export async function insertRepayment(client: Queryable, repayment: Repayment): Promise<Repayment> {
   await client.query(
-    `INSERT INTO repayments (repayment_id, bill_id, merchant_id, method, amount_fen, state, failure_code, idempotency_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (merchant_id, idempotency_key) DO NOTHING`,
+    `INSERT INTO repayments (repayment_id, bill_id, merchant_id, method, wallet_provider, amount_fen, state, failure_code,
+       idempotency_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (merchant_id, idempotency_key) DO NOTHING`,
     [
       repayment.repaymentId,
       repayment.billId,
       repayment.merchantId,
       repayment.method,
+      repayment.walletProvider,
       repayment.amountFen.toString(),
       repayment.state,
       repayment.failureCode,

@@ -6,6 +6,7 @@
 import type { Fen } from '@acq/money';
 import type {
   BankRailsPort,
+  DebitChannel,
   DebitOutcome,
   DebitRequest,
   PayoutInstruction,
@@ -37,6 +38,7 @@ type Instruction = {
 export class FakeBank implements BankRailsPort {
   readonly instructions = new Map<string, Instruction>();
   readonly scripts = new Map<string, SubmitBehaviour[]>();
+  /** Balances debits draw on, by encrypted account number (bank card) or payment code (wallet). */
   readonly cardBalances = new Map<string, bigint>();
   readonly debits = new Map<string, { amountFen: Fen; status: 'succeeded' | 'insufficient_funds' }>();
   queriesUnreachable = false;
@@ -82,17 +84,19 @@ export class FakeBank implements BankRailsPort {
   async debit(request: DebitRequest): Promise<DebitOutcome> {
     const previous = this.debits.get(request.debitId);
     if (previous !== undefined) return { kind: previous.status };
-    const balance = this.cardBalances.get(request.payerReference) ?? 0n;
+    const payerKey =
+      request.payer.method === 'bank_card' ? request.payer.accountNumberEncrypted : request.payer.paymentCode;
+    const balance = this.cardBalances.get(payerKey) ?? 0n;
     if (balance < request.amountFen) {
       this.debits.set(request.debitId, { amountFen: request.amountFen, status: 'insufficient_funds' });
       return { kind: 'insufficient_funds' };
     }
-    this.cardBalances.set(request.payerReference, balance - request.amountFen);
+    this.cardBalances.set(payerKey, balance - request.amountFen);
     this.debits.set(request.debitId, { amountFen: request.amountFen, status: 'succeeded' });
     return { kind: 'succeeded' };
   }
 
-  async queryDebit(debitId: string): Promise<DebitOutcome> {
+  async queryDebit(debitId: string, _channel: DebitChannel): Promise<DebitOutcome> {
     const previous = this.debits.get(debitId);
     return previous === undefined ? { kind: 'failed', reason: 'NOT_FOUND' } : { kind: previous.status };
   }
