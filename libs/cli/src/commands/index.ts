@@ -1,0 +1,11 @@
+/**
+ * The command table. Adding a command (`acq pos`, `acq bench`, `acq token`) is one file in this
+ * folder exporting a CliCommand and one line below.
+ */
+import type { CliCommand } from '../command.ts';
+import { isoCommand } from './iso.ts';
+import { kcvCommand } from './kcv.ts';
+import { macCommand } from './mac.ts';
+import { pinBlockCommand } from './pinblock.ts';
+
+export const COMMANDS: readonly CliCommand[] = [isoCommand, macCommand, kcvCommand, pinBlockCommand];
