@@ -3,7 +3,7 @@
  * local start; README.md lists them. Knob defaults that are limits may only be lowered.
  */
 import { assert } from '@acq/assert';
-import { type ConfigOf, env, loadConfig } from '@acq/config';
+import { ConfigError, type ConfigOf, env, loadConfig } from '@acq/config';
 import { LIMITS } from './limits.ts';
 
 /** Development HSM master key shared by every service of the local start (32 hex = 16 bytes). */
@@ -58,7 +58,9 @@ export type NetworkSimConfig = ConfigOf<typeof configSchema>;
 
 export function loadNetworkSimConfig(source: NodeJS.ProcessEnv = process.env): NetworkSimConfig {
   const config = loadConfig(configSchema, source);
-  assert(config.NETWORK_SIM_HTTP_PORT !== config.NETWORK_SIM_ISO_PORT, 'HTTP and ISO ports must differ');
+  if (config.NETWORK_SIM_HTTP_PORT === config.NETWORK_SIM_ISO_PORT) {
+    throw new ConfigError(['NETWORK_SIM_HTTP_PORT and NETWORK_SIM_ISO_PORT must differ']);
+  }
   assert(config.NETWORK_SIM_APPROVALS_RETAINED_MAX <= LIMITS.approvalsRetainedMax, 'config may only lower a limit');
   return config;
 }
