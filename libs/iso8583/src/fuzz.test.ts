@@ -31,7 +31,7 @@ const HEADER = Buffer.from('603100000000', 'hex');
 
 function seedCorpus(random: SeededRandom): { terminalBodies: Buffer[]; networkMessages: Buffer[] } {
   const dir = join(import.meta.dirname, '..', 'testdata', 'cup-pos');
-  const terminalBodies = readdirSync(dir)
+  const terminalBodies: Buffer[] = readdirSync(dir)
     .filter((file) => file.endsWith('.hex') && !file.includes('.message.'))
     .map((file) => Buffer.from(readFileSync(join(dir, file), 'utf8').trim(), 'hex').subarray(2));
   for (const message of [samplePurchaseRequest(), samplePurchaseResponse()]) {
