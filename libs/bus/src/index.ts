@@ -13,6 +13,7 @@ export {
   PROTOBUF_CONTENT_TYPE,
 } from './event.ts';
 export type { EventHandler } from './handler-span.ts';
+export { purgeInbox } from './inbox-retention.ts';
 export { parseBrokerList } from './kafka-client.ts';
 export * as busLimits from './limits.ts';
 export {

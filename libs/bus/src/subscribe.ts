@@ -5,6 +5,7 @@ import { startKafkaConsumer } from './consumers/kafka-consumer.ts';
 import { startPostgresLogConsumer } from './consumers/postgres-log-consumer.ts';
 import type { Subscription } from './consumers/subscription.ts';
 import { DEFAULT_BUS_SCHEMA } from './bus-tables.ts';
+import { startInboxRetention } from './inbox-retention.ts';
 import type { EventHandler } from './handler-span.ts';
 import {
   CONSUMER_BATCH_SIZE_MAX,
@@ -69,17 +70,32 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
     pollIntervalMs,
     logger: options.logger ?? stderrLogger,
   };
-  if (options.backend === 'postgres') {
-    return startPostgresLogConsumer({
-      ...common,
-      busSchema: options.busSchema ?? DEFAULT_BUS_SCHEMA,
-      partitionWorkerCount,
-    });
-  }
-  assert(options.brokers !== undefined && options.brokers.length > 0, 'the Kafka backend needs brokers');
-  return startKafkaConsumer({
-    ...common,
-    brokers: options.brokers,
-    clientId: options.clientId ?? `${options.group}-consumer`,
-  });
+  const subscription =
+    options.backend === 'postgres'
+      ? await startPostgresLogConsumer({
+          ...common,
+          busSchema: options.busSchema ?? DEFAULT_BUS_SCHEMA,
+          partitionWorkerCount,
+        })
+      : await startKafkaConsumer({
+          ...common,
+          brokers: requireBrokers(options.brokers),
+          clientId: options.clientId ?? `${options.group}-consumer`,
+        });
+  const retention = startInboxRetention(options.pool, options.schema, common.logger);
+  return {
+    get completedCount() {
+      return subscription.completedCount;
+    },
+    lag: () => subscription.lag(),
+    async stop() {
+      retention.stop();
+      await subscription.stop();
+    },
+  };
+}
+
+function requireBrokers(brokers: string[] | undefined): string[] {
+  assert(brokers !== undefined && brokers.length > 0, 'the Kafka backend needs brokers');
+  return brokers;
 }

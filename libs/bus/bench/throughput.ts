@@ -1,0 +1,100 @@
+// Measures the bus on this machine: outbox write rate (1 event per business transaction, 8
+// concurrent writers), relay drain rate into the Postgres log (or Kafka with --kafka), and consumer
+// rate through the inbox (one insert per event, 2 replicas). Run: npm run bench [-- --kafka]
+import { withTransaction } from '@acq/db';
+import { testDatabase, testKafka } from '@acq/testkit';
+import {
+  createKafkaPublisher,
+  createPostgresLogPublisher,
+  ensureBusTables,
+  ensurePostgresLog,
+  outboxBacklog,
+  startOutboxRelay,
+  subscribe,
+  writeOutboxEvents,
+} from '../src/index.ts';
+
+const EVENT_COUNT = 20_000;
+const WRITER_COUNT = 8;
+const KEY_COUNT = 500;
+const PAYLOAD = new Uint8Array(200);
+const useKafka = process.argv.includes('--kafka');
+
+const database = await testDatabase();
+const producerSchema = await database.createSchema('bench_producer');
+const consumerSchema = await database.createSchema('bench_consumer');
+const busSchema = await database.createSchema('bench_bus');
+const producerPool = database.createPool(producerSchema, { poolSizeMax: 10 });
+const consumerPool = database.createPool(consumerSchema, { poolSizeMax: 10 });
+await ensureBusTables(producerPool, producerSchema);
+await ensureBusTables(consumerPool, consumerSchema);
+await ensurePostgresLog(producerPool, busSchema);
+await consumerPool.query('CREATE TABLE applied (event_id uuid NOT NULL, amount_fen bigint NOT NULL)');
+const kafka = useKafka ? await testKafka({ topics: [{ name: 'bench.events', partitionCount: 8 }] }) : undefined;
+
+const rate = (count: number, startedMs: number) => Math.round((count * 1000) / (performance.now() - startedMs));
+
+let startedMs = performance.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: WRITER_COUNT }, async () => {
+    while (next < EVENT_COUNT) {
+      const sequence = next++;
+      await withTransaction(producerPool, (client) =>
+        writeOutboxEvents(client, [
+          { topic: 'bench.events', key: `mch_${sequence % KEY_COUNT}`, type: 'bench.Event', payload: PAYLOAD },
+        ]),
+      );
+    }
+  }),
+);
+console.log(
+  `outbox writes: ${rate(EVENT_COUNT, startedMs)} events/s (1 event per transaction, ${WRITER_COUNT} writers)`,
+);
+
+const publisher = kafka
+  ? createKafkaPublisher({ brokers: kafka.brokers, clientId: 'bench' })
+  : createPostgresLogPublisher({ pool: producerPool, busSchema });
+startedMs = performance.now();
+const relay = startOutboxRelay({
+  pool: producerPool,
+  schema: producerSchema,
+  publisher,
+  batchSizeMax: 1_000,
+  pollIntervalMs: 100,
+});
+while ((await outboxBacklog(producerPool, producerSchema)).pendingCount > 0)
+  await new Promise((resolve) => setTimeout(resolve, 20));
+console.log(
+  `relay drain to ${kafka ? 'Kafka (mock cluster)' : 'Postgres log'}: ${rate(EVENT_COUNT, startedMs)} events/s (batch 1000)`,
+);
+await relay.stop();
+
+startedMs = performance.now();
+const replicas = await Promise.all(
+  [1, 2].map(() =>
+    subscribe({
+      pool: consumerPool,
+      schema: consumerSchema,
+      group: 'bench-group',
+      topics: ['bench.events'],
+      backend: kafka ? 'kafka' : 'postgres',
+      ...(kafka ? { brokers: kafka.brokers } : {}),
+      busSchema,
+      retryCountMax: 5,
+      batchSizeMax: 500,
+      partitionWorkerCount: 2,
+      handler: async (event, client) => {
+        await client.query('INSERT INTO applied (event_id, amount_fen) VALUES ($1, $2)', [event.id, 100n]);
+      },
+    }),
+  ),
+);
+while ((await consumerPool.query('SELECT count(*)::int AS n FROM applied')).rows[0].n < EVENT_COUNT) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+console.log(`consumers (2 replicas, inbox + one insert per event): ${rate(EVENT_COUNT, startedMs)} events/s`);
+await Promise.all(replicas.map((replica) => replica.stop()));
+await publisher.close();
+await kafka?.stop();
+await database.close();
