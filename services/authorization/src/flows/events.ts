@@ -12,6 +12,11 @@ import type { OutboxEvent } from './ports.ts';
 import { protoCardKindOf, protoKindOf } from './proto-kinds.ts';
 
 export const AUTHORIZATION_EVENTS_TOPIC = 'authorization.events';
+/**
+ * Outbox event types are `acquirer.authorization.v1.<EventName>`; every payload is one
+ * AuthorizationEvent message whose `type` field repeats the event name as an enum.
+ */
+export const EVENT_TYPE_PREFIX = 'acquirer.authorization.v1.';
 
 const EVENT_TYPE_NAME: Readonly<Record<TransactionEventType, string>> = {
   [TransactionEventType.TRANSACTION_EVENT_TYPE_UNSPECIFIED]: 'Unspecified',
@@ -38,7 +43,7 @@ export function toOutboxEvent(event: AuthorizationEvent): OutboxEvent {
   return {
     topic: AUTHORIZATION_EVENTS_TOPIC,
     key: event.merchantId,
-    type: EVENT_TYPE_NAME[event.type],
+    type: `${EVENT_TYPE_PREFIX}${EVENT_TYPE_NAME[event.type]}`,
     payload: AuthorizationEvent.encode(event).finish(),
   };
 }
@@ -95,19 +100,28 @@ export function declineEvents(ctx: AuthorizationContext, responseCode: string, n
   return events;
 }
 
-/** TransactionReversed for a stored original that had been approved (money moved and now returns). */
+/** The reversal's own id: derived from its original, so a repeated reversal names the same one. */
+export function reversalIdOf(originalTxnId: string): string {
+  assert(originalTxnId.startsWith('auth_'), 'reversals reverse authorization transactions');
+  return `rev_${originalTxnId.slice('auth_'.length)}`;
+}
+
+/**
+ * TransactionReversed for a stored original that had been approved (money moved and now returns):
+ * kind REVERSAL, txn_id the reversal's id, original_txn_id the reversed transaction, its amount.
+ */
 export function reversedEvent(original: StoredTransaction, reasonCode: string, nowMs: number): OutboxEvent {
   assert(original.status === 'approved', 'only approved transactions are announced as reversed');
   return toOutboxEvent(
     AuthorizationEvent.fromPartial({
-      eventId: `${original.txnId}:TransactionReversed`,
+      eventId: `${reversalIdOf(original.txnId)}:TransactionReversed`,
       type: TransactionEventType.TRANSACTION_EVENT_TYPE_REVERSED,
-      txnId: original.txnId,
-      originalTxnId: original.originalTxnId ?? '',
+      txnId: reversalIdOf(original.txnId),
+      originalTxnId: original.txnId,
       merchantId: original.merchantId,
       merchantNumber: original.merchantNumber,
       terminalId: original.terminalId,
-      kind: protoKindOf(original.kind),
+      kind: protoKindOf('reversal'),
       amountFen: original.amountFen,
       cardKind: protoCardKindOf(original.cardKind),
       mcc: original.mcc,

@@ -54,5 +54,5 @@ export async function authorizationDatabase(
 
 export async function outboxEventTypes(pool: pg.Pool): Promise<string[]> {
   const result = await pool.query<{ event_type: string }>('SELECT event_type FROM outbox ORDER BY position');
-  return result.rows.map((row) => row.event_type);
+  return result.rows.map((row) => row.event_type.replace('acquirer.authorization.v1.', ''));
 }

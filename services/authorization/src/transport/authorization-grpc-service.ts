@@ -1,0 +1,60 @@
+/**
+ * The gRPC edge of the authorization service: the multiplexed Authorize stream and the unary
+ * AuthorizeOnce fallback. Thin: parse, run the one flow, map the answer.
+ */
+import { type GrpcServiceRegistration, serveMultiplexedStream } from '@acq/grpc';
+import {
+  type AuthorizationServiceServer,
+  AuthorizationServiceService,
+  type AuthorizeRequest,
+  type AuthorizeResponse,
+} from '@acq/proto/authorization/v1/authorization.ts';
+import { authorizeTransaction } from '../flows/authorize/authorize-transaction.ts';
+import type { FlowDependencies } from '../flows/flow-dependencies.ts';
+import type { TransactionIdentities } from '../flows/transaction-identity.ts';
+import { authorizeResponseOf, refusalOf, terminalRequestOf } from './authorize-messages.ts';
+
+export interface AuthorizationGrpcOptions {
+  readonly deps: FlowDependencies;
+  readonly identities: TransactionIdentities;
+  readonly streamInFlightMax: number;
+}
+
+export async function handleAuthorizeRequest(
+  message: AuthorizeRequest,
+  options: AuthorizationGrpcOptions,
+): Promise<AuthorizeResponse> {
+  const request = terminalRequestOf(message);
+  if (request === undefined) return refusalOf(message.correlationId, '30');
+  // A caller that sent no deadline gets the service's own budget.
+  const deadlineMs = message.deadlineMs > 0 ? message.deadlineMs : options.deps.settings.transactionBudgetMs;
+  const answer = await authorizeTransaction(request, deadlineMs, options.deps, options.identities);
+  return authorizeResponseOf(answer);
+}
+
+export function authorizationGrpcService(options: AuthorizationGrpcOptions): GrpcServiceRegistration {
+  const logger = options.deps.logger;
+  const implementation: AuthorizationServiceServer = {
+    authorize(call) {
+      serveMultiplexedStream(call, {
+        concurrencyMax: options.streamInFlightMax,
+        handle: (message) => handleAuthorizeRequest(message, options),
+        overloaded: (message) => refusalOf(message.correlationId, '96'),
+        failed: (message, error) => {
+          logger.error({ correlationId: message.correlationId, err: error }, 'authorization failed');
+          return refusalOf(message.correlationId, '96');
+        },
+      });
+    },
+    authorizeOnce(call, callback) {
+      handleAuthorizeRequest(call.request, options).then(
+        (response) => callback(null, response),
+        (error: unknown) => {
+          logger.error({ correlationId: call.request.correlationId, err: error }, 'authorization failed');
+          callback(null, refusalOf(call.request.correlationId, '96'));
+        },
+      );
+    },
+  };
+  return { definition: AuthorizationServiceService, implementation };
+}
