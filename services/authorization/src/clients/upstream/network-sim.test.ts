@@ -154,7 +154,7 @@ describe('upstream connector against network-sim', { skip: !networkSimAvailable(
       await eventually(
         'the late approval arrives',
         5_000,
-        () => meter.counterTotal('upstream_late_responses_total', { outcome: 'approved_reversed' }) === 1 || undefined,
+        () => meter.counterTotal('upstream_late_responses', { outcome: 'approved_reversed' }) === 1 || undefined,
       );
       await acknowledgedReversal(request.txnId);
       assert.equal((await card(pan)).availableFen, '9000');

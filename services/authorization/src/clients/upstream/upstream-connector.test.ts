@@ -110,7 +110,7 @@ describe('upstream connector', () => {
     assert.ok((perLink[0] ?? 0) > 100 && (perLink[1] ?? 0) > 100, `both links carry traffic: ${perLink.join('/')}`);
     assert.equal(connector.stats().approved, 1_000);
     assert.equal(connector.stats().inFlight, 0);
-    assert.equal(meter.counterTotal('upstream_requests_total', { outcome: 'approved' }), 1_000);
+    assert.equal(meter.counterTotal('upstream_requests', { outcome: 'approved' }), 1_000);
   });
 
   it('answers a timeout with 98, queues the reversal durably, sends 0400 with field 90 and completes on 0410', async () => {
@@ -142,7 +142,7 @@ describe('upstream connector', () => {
     assert.equal(row?.last_response_code, '00');
     assert.equal(row?.amount_fen, 12_345n);
     assert.equal(JSON.stringify(row?.payload).includes(TEST_PAN), false, 'no PAN stored');
-    assert.equal(meter.counterTotal('upstream_saf_acks_total'), 1);
+    assert.equal(meter.counterTotal('upstream_saf_acks'), 1);
   });
 
   it('does not reverse a balance inquiry that timed out', async () => {
@@ -173,7 +173,7 @@ describe('upstream connector', () => {
     });
     assert.equal(row?.late_approval_seen, true);
     assert.ok(typeof row?.payload.authCode === 'string', 'the late answer auth code is kept for the reversal');
-    assert.equal(meter.counterTotal('upstream_late_responses_total', { outcome: 'approved_reversed' }), 1);
+    assert.equal(meter.counterTotal('upstream_late_responses', { outcome: 'approved_reversed' }), 1);
     assert.equal(connector.stats().lateResponses, 1);
   });
 
@@ -184,7 +184,7 @@ describe('upstream connector', () => {
     const result = await connector.send(sampleRequest(), { timeoutMs: 50 });
     assert.equal(result.outcome, 'timeout');
     await eventually('the declined late answer is counted', 5_000, () =>
-      meter.counterTotal('upstream_late_responses_total', { outcome: 'declined_dropped' }) === 1 ? true : undefined,
+      meter.counterTotal('upstream_late_responses', { outcome: 'declined_dropped' }) === 1 ? true : undefined,
     );
     const rows = await eventually('the reversal completes', 5_000, async () => {
       const found = await safRows(db.sql);
@@ -240,7 +240,7 @@ describe('upstream connector', () => {
     );
     assert.deepEqual(new Set(results.map((result) => result.outcome)), new Set(['approved']));
     await eventually('the reset link is back', 5_000, () => connector.stats().connectionsReady === 2 || undefined);
-    assert.equal(meter.counterTotal('upstream_connection_closes_total', { reason: 'garbage_frame' }), 1);
+    assert.equal(meter.counterTotal('upstream_connection_closes', { reason: 'garbage_frame' }), 1);
   });
 
   it('answers unavailable with the stand-in code when no link is up, and queues nothing', async () => {
@@ -306,7 +306,7 @@ describe('upstream connector', () => {
     const rows = await safRows(db.sql);
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.reason, 'terminal_reversal');
-    assert.equal(meter.counterTotal('upstream_saf_enqueued_total'), 1);
+    assert.equal(meter.counterTotal('upstream_saf_enqueued'), 1);
   });
 
   it('rolls the enqueue back with the caller transaction', async () => {
@@ -359,12 +359,12 @@ describe('upstream connector', () => {
     assert.equal(row?.attempt_count, 3);
     assert.equal(row?.last_response_code, '96');
     assert.equal(network.receivedWithMti('0400').length, 3);
-    assert.equal(meter.counterTotal('upstream_saf_parked_total'), 1);
+    assert.equal(meter.counterTotal('upstream_saf_parked'), 1);
     assert.ok(logger.lines.some((line) => line.level === 'error' && line.message.includes('parked')));
     await eventually(
       'the parked gauge shows it',
       5_000,
-      () => meter.gaugeValue('upstream_saf_parked') === 1 || undefined,
+      () => meter.gaugeValue('upstream_saf_parked_items') === 1 || undefined,
     );
   });
 
@@ -425,7 +425,7 @@ describe('upstream connector', () => {
     await eventually(
       'a silent link is dropped',
       5_000,
-      () => meter.counterTotal('upstream_connection_closes_total', { reason: 'dead' }) > 0 || undefined,
+      () => meter.counterTotal('upstream_connection_closes', { reason: 'dead' }) > 0 || undefined,
     );
     await eventually('the dropped link reconnects', 5_000, () => connector.stats().reconnects >= 1 || undefined);
   });

@@ -1,6 +1,7 @@
 /**
- * The connector's instruments, created once from the service's meter. Names follow Prometheus
- * conventions with the unit last; the SAF gauges read values the worker refreshes.
+ * The connector's instruments, created once from the service's meter. Counter names carry no
+ * `_total`: the Prometheus exporter appends it (`upstream_requests` is scraped as
+ * `upstream_requests_total`). The SAF gauges read values the worker refreshes.
  */
 import type { MetricAttributes, UpstreamMeter } from './types.ts';
 
@@ -44,27 +45,27 @@ export function createUpstreamMetrics(
   gauge('upstream_saf_depth', 'Store-and-forward items pending', '{item}', () => safGauges.depth);
   gauge('upstream_saf_oldest_age_seconds', 'Age of the oldest pending SAF item', 's', () => safGauges.oldestAgeSeconds);
   gauge(
-    'upstream_saf_parked',
+    'upstream_saf_parked_items',
     'SAF items parked after max attempts (alarm when > 0)',
     '{item}',
     () => safGauges.parked,
   );
   const counter = (name: string, description: string) => meter.createCounter(name, { description });
   return {
-    requests: counter('upstream_requests_total', 'Upstream requests by kind and outcome'),
+    requests: counter('upstream_requests', 'Upstream requests by kind and outcome'),
     requestDurationMs: meter.createHistogram('upstream_request_duration_ms', {
       description: 'Upstream request round trip',
       unit: 'ms',
     }),
-    lateResponses: counter('upstream_late_responses_total', 'Answers that came after their timeout'),
-    unmatchedResponses: counter('upstream_unmatched_responses_total', 'Answers matching no request'),
-    connectionCloses: counter('upstream_connection_closes_total', 'Upstream links closed, by reason'),
-    reconnects: counter('upstream_reconnects_total', 'Upstream reconnect attempts'),
-    echoes: counter('upstream_echoes_total', 'Echo tests sent, by response code'),
-    safEnqueued: counter('upstream_saf_enqueued_total', 'SAF items queued, by item kind and reason'),
-    safSends: counter('upstream_saf_sends_total', 'SAF sends, by item kind and result'),
-    safAcks: counter('upstream_saf_acks_total', 'SAF items acknowledged by the network'),
-    safParked: counter('upstream_saf_parked_total', 'SAF items parked after max attempts (alarm)'),
+    lateResponses: counter('upstream_late_responses', 'Answers that came after their timeout'),
+    unmatchedResponses: counter('upstream_unmatched_responses', 'Answers matching no request'),
+    connectionCloses: counter('upstream_connection_closes', 'Upstream links closed, by reason'),
+    reconnects: counter('upstream_reconnects', 'Upstream reconnect attempts'),
+    echoes: counter('upstream_echoes', 'Echo tests sent, by response code'),
+    safEnqueued: counter('upstream_saf_enqueued', 'SAF items queued, by item kind and reason'),
+    safSends: counter('upstream_saf_sends', 'SAF sends, by item kind and result'),
+    safAcks: counter('upstream_saf_acks', 'SAF items acknowledged by the network'),
+    safParked: counter('upstream_saf_parked', 'SAF items parked after max attempts (alarm)'),
     safEnqueueFailures: counter(
       'upstream_saf_enqueue_failures_total',
       'Reversals that could not be queued (database down): the caller must queue them',
