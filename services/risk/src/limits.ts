@@ -5,9 +5,9 @@
 import { assert } from '@acq/assert';
 
 /** Longest a single Redis command may take before the rule that needs it counts as unavailable. */
-export const REDIS_COMMAND_TIMEOUT_MS_MAX = 50;
+export const REDIS_COMMAND_TIMEOUT_MS_MAX = 100;
 /** Risk's own answer budget when the caller's deadline_ms is larger (or absent). */
-export const ASSESS_BUDGET_MS_MAX = 20;
+export const ASSESS_BUDGET_MS_MAX = 100;
 /** Part of the caller's deadline kept back for the answer to travel home. */
 export const ASSESS_DEADLINE_MARGIN_MS = 2;
 /** Requests in flight on one Assess stream; more are answered at once with the down policy. */

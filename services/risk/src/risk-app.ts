@@ -1,0 +1,128 @@
+/**
+ * Assembles the risk service: Redis counters, Postgres cases and blacklists, the pattern monitor,
+ * the reservation sweeper, the cache refresher and the gRPC server. main.ts runs it inside the
+ * service-kit shell; integration tests start it in-process with their own schema and key prefix.
+ */
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { ensureBusTables } from '@acq/bus';
+import { createPool, pingDatabase, runMigrations } from '@acq/db';
+import { startGrpcServer } from '@acq/grpc';
+import { RiskServiceService } from '@acq/proto/risk/v1/risk.ts';
+import type { RiskPolicy } from './domain/policy.ts';
+import { RiskMonitor } from './flows/risk-monitor.ts';
+import {
+  BLACKLIST_REFRESH_INTERVAL_MS,
+  PG_POOL_SIZE_MAX,
+  PG_STATEMENT_TIMEOUT_MS,
+  SWEEP_INTERVAL_MS,
+} from './limits.ts';
+import { PatternWindows } from './store/pattern-windows.ts';
+import { createRiskRedis, waitForRedis } from './store/redis-client.ts';
+import { RedisCounters } from './store/redis-counters.ts';
+import { RiskCache } from './store/risk-cache.ts';
+import { RiskStore } from './store/risk-store.ts';
+import { createRiskService } from './transport/grpc-service.ts';
+
+const MIGRATIONS_DIRECTORY = fileURLToPath(new URL('../migrations/', import.meta.url));
+const REDIS_READY_TIMEOUT_MS = 10_000;
+
+export interface RiskAppOptions {
+  databaseUrl: string;
+  schema: string;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  redisCommandTimeoutMs: number;
+  grpcPort: number;
+  policy: RiskPolicy;
+  logger: {
+    warn(object: object, message: string): void;
+    error(object: object, message: string): void;
+  };
+  /** Records each Assess's processing time and decision. */
+  observeAssess(elapsedMs: number, decision: string): void;
+  nowMs?: () => number;
+}
+
+export interface RiskApp {
+  grpcPort: number;
+  monitor: RiskMonitor;
+  cache: RiskCache;
+  counters: RedisCounters;
+  readiness: { name: string; check(): Promise<boolean> }[];
+  stop(graceMs: number): Promise<void>;
+}
+
+export async function startRiskApp(options: RiskAppOptions): Promise<RiskApp> {
+  const pool = createPool({
+    connectionString: options.databaseUrl,
+    schema: options.schema,
+    applicationName: 'risk',
+    poolSizeMax: PG_POOL_SIZE_MAX,
+    statementTimeoutMs: PG_STATEMENT_TIMEOUT_MS,
+  });
+  await runMigrations(pool, { schema: options.schema, directory: MIGRATIONS_DIRECTORY });
+  await ensureBusTables(pool, options.schema);
+  const redis = createRiskRedis({
+    url: options.redisUrl,
+    commandTimeoutMs: options.redisCommandTimeoutMs,
+    connectionName: 'risk',
+  });
+  redis.on('error', (error: Error) => options.logger.warn({ err: error }, 'redis connection error'));
+  await waitForRedis(redis, REDIS_READY_TIMEOUT_MS);
+  const counters = new RedisCounters(redis, options.redisKeyPrefix);
+  const store = new RiskStore(pool);
+  const cache = new RiskCache(store);
+  await cache.refresh();
+  const onError = (operation: string, error: unknown): void =>
+    options.logger.error({ err: error, operation }, 'risk background work failed');
+  const windows = new PatternWindows(redis, options.redisKeyPrefix);
+  const monitor = new RiskMonitor({ policy: options.policy, windows, counters, store, onError });
+  const nowMs = options.nowMs ?? Date.now;
+  const service = createRiskService({
+    assess: {
+      policy: options.policy,
+      counters,
+      blacklist: cache,
+      isT0Suspended: (merchantId) => cache.t0Suspension(merchantId) !== undefined,
+      record: (input, firings) => monitor.record(input, firings),
+      observe: (observation) => monitor.observe(observation),
+      newReservationId: () => `rsv_${randomUUID()}`,
+      onBackgroundError: onError,
+      nowMs,
+    },
+    operator: { store, cache, counters },
+    cache,
+    observeAssess: options.observeAssess,
+  });
+  const timers = [
+    setInterval(() => {
+      cache.refresh().catch((error: unknown) => onError('cache_refresh', error));
+    }, BLACKLIST_REFRESH_INTERVAL_MS),
+    setInterval(() => {
+      counters.sweepExpired(nowMs()).catch((error: unknown) => onError('reservation_sweep', error));
+    }, SWEEP_INTERVAL_MS),
+  ];
+  const server = await startGrpcServer({
+    port: options.grpcPort,
+    services: [{ definition: RiskServiceService, implementation: service }],
+  });
+  return {
+    grpcPort: server.port,
+    monitor,
+    cache,
+    counters,
+    readiness: [
+      { name: 'postgres', check: () => pingDatabase(pool).then(() => true) },
+      { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
+      { name: 'cache', check: async () => cache.loaded },
+    ],
+    async stop(graceMs) {
+      for (const timer of timers) clearInterval(timer);
+      await server.shutdown(graceMs);
+      await monitor.idle();
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}
