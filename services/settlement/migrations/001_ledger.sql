@@ -30,12 +30,14 @@ CREATE TABLE transfers (
   code text NOT NULL,
   reference text NOT NULL,
   merchant_id text,
+  -- Business time of the posting (the service clock); statements and balances-as-of use it.
+  posted_at timestamptz NOT NULL,
   created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   CHECK ((flags IN ('post_pending', 'void_pending')) = (pending_id IS NOT NULL)),
   CHECK (debit_account_id <> credit_account_id)
 );
 CREATE UNIQUE INDEX transfers_resolve_a_hold_once ON transfers (pending_id) WHERE pending_id IS NOT NULL;
-CREATE INDEX transfers_by_merchant_time ON transfers (merchant_id, created_at);
+CREATE INDEX transfers_by_merchant_time ON transfers (merchant_id, posted_at);
 CREATE INDEX transfers_by_reference ON transfers (reference);
 
 -- Transfers are facts: corrections are new transfers, never edits.

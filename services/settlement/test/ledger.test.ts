@@ -23,7 +23,7 @@ after(async () => {
 });
 
 const apply = (transfers: Parameters<typeof applyTransfers>[1]) =>
-  withTransaction(harness.pool, (client) => applyTransfers(client, transfers));
+  withTransaction(harness.pool, (client) => applyTransfers(client, transfers, Date.now()));
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {

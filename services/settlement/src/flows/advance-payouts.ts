@@ -136,7 +136,11 @@ export async function finishSucceeded(context: SettlementContext, payout: Payout
     assert(current.state !== 'failed', 'a released payout is never confirmed: that would pay twice');
     const hold = (await readTransfers(client, [current.holdTransferId])).get(current.holdTransferId);
     assert(hold !== undefined, 'every payout has its hold');
-    await applyTransfers(client, payoutSuccessPostings(hold, current.amountFen, current.surchargeFen));
+    await applyTransfers(
+      client,
+      payoutSuccessPostings(hold, current.amountFen, current.surchargeFen),
+      context.clock.nowMs(),
+    );
     await markFinished(client, {
       payoutId: current.payoutId,
       state: 'succeeded',
@@ -156,7 +160,7 @@ export async function finishFailed(context: SettlementContext, payout: Payout, r
     assert(current.state !== 'succeeded', 'a paid payout is never released');
     const hold = (await readTransfers(client, [current.holdTransferId])).get(current.holdTransferId);
     assert(hold !== undefined, 'every payout has its hold');
-    await applyTransfers(client, [payoutReleasePosting(hold)]);
+    await applyTransfers(client, [payoutReleasePosting(hold)], context.clock.nowMs());
     await markFinished(client, {
       payoutId: current.payoutId,
       state: 'failed',

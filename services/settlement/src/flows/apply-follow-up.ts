@@ -74,8 +74,8 @@ async function releasePreauthEffect(
   return {
     netFen: fen(0),
     feeFen: fen(0),
-    apply: async (inner) => {
-      await applyTransfers(inner, [preauthReleasePosting(hold, event.txnId)]);
+    apply: async (inner, context) => {
+      await applyTransfers(inner, [preauthReleasePosting(hold, event.txnId)], context.clock.nowMs());
       await markCancelled(inner, original.txnId, event.txnId);
     },
   };
@@ -109,7 +109,7 @@ function cancellationEffect(event: TransactionEvent, original: TransactionRecord
           companionTransfers: feeReturn,
         });
       } else {
-        await applyTransfers(inner, feeReturn);
+        await applyTransfers(inner, feeReturn, context.clock.nowMs());
       }
       await markCancelled(inner, original.txnId, event.txnId);
     },
@@ -183,11 +183,12 @@ async function undoCancellationEffect(
   return {
     netFen: fen(-voidRecord.netFen),
     feeFen: voidRecord.feeFen,
-    apply: async (inner) => {
+    apply: async (inner, context) => {
       const amountFen = fen(-voidRecord.netFen);
       await applyTransfers(
         inner,
         creditBack(`undo:${event.txnId}`, purchase.merchantId, event.txnId, amountFen, voidRecord.feeFen),
+        context.clock.nowMs(),
       );
       await markCancelled(inner, purchase.txnId, null);
     },
@@ -205,10 +206,11 @@ async function undoRefundEffect(
   return {
     netFen: refund.amountFen,
     feeFen: fen(0),
-    apply: async (inner) => {
+    apply: async (inner, context) => {
       await applyTransfers(
         inner,
         creditBack(`undo:${event.txnId}`, purchase.merchantId, event.txnId, refund.amountFen, fen(0)),
+        context.clock.nowMs(),
       );
       await addRefunded(inner, purchase.txnId, -refund.amountFen);
     },

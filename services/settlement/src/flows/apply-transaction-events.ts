@@ -145,7 +145,7 @@ async function captureCredits(
   const holds = await readUnresolvedHolds(client, holdIds);
   const transfers: Transfer[] = [];
   for (const record of fresh) transfers.push(...creditTransfers(record, holds));
-  await applyTransfers(client, transfers);
+  await applyTransfers(client, transfers, context.clock.nowMs());
   return fresh
     .filter((record) => record.kind !== 'PREAUTH' && record.creditedTo === 'available' && record.netFen > 0n)
     .map((record) => ({ txnId: record.txnId, merchantId: record.merchantId, netFen: record.netFen as Fen }));

@@ -57,17 +57,21 @@ export async function chargeMerchant(
   assert(request.amountFen > 0n, 'charges are positive');
   const balances = await spendableMerchantBalances(client, request.merchantId);
   const split = splitDrawdown(request.amountFen, balances.availableFen, balances.pendingFen);
-  await applyTransfers(client, [
-    ...chargePostings({
-      key: request.key,
-      merchantId: request.merchantId,
-      reference: request.reference,
-      code: request.code,
-      split,
-      counterparty: request.counterparty,
-    }),
-    ...request.companionTransfers,
-  ]);
+  await applyTransfers(
+    client,
+    [
+      ...chargePostings({
+        key: request.key,
+        merchantId: request.merchantId,
+        reference: request.reference,
+        code: request.code,
+        split,
+        counterparty: request.counterparty,
+      }),
+      ...request.companionTransfers,
+    ],
+    context.clock.nowMs(),
+  );
   if (split.toArrearsFen === 0n) return { split, billId: null };
   const raisedOn = localDateOf(context.clock.nowMs());
   const billId = await raiseBill(client, {
@@ -89,6 +93,7 @@ export async function repayOpenBillsFromAvailable(
   client: Queryable,
   merchantId: string,
   reference: string,
+  nowMs: number,
 ): Promise<Fen> {
   const bills = await readOpenBills(client, merchantId, 'lock');
   if (bills.length === 0) return fen(0);
@@ -112,7 +117,7 @@ export async function repayOpenBillsFromAvailable(
       idempotencyKey: `auto:${reference}:${bill.billId}`,
     });
     if (stored.repaymentId !== repaymentId) continue;
-    await applyTransfers(client, [settlementRepaymentPosting(repaymentId, merchantId, amountFen)]);
+    await applyTransfers(client, [settlementRepaymentPosting(repaymentId, merchantId, amountFen)], nowMs);
     await applyRepaymentToBill(client, bill.billId, amountFen);
     remaining -= amountFen;
     repaid += amountFen;

@@ -39,7 +39,9 @@ export async function repayBill(context: SettlementContext, request: RepaymentRe
     throw new SettlementError(SettlementErrorCode.invalidInput, 'amountFen must be positive');
   const payer = request.method === 'settlement' ? null : await resolvePayer(context, request);
   const walletProvider = payer?.method === 'wallet' ? payer.provider : null;
-  const started = await withTransaction(context.pool, (client) => startRepayment(client, request, walletProvider));
+  const started = await withTransaction(context.pool, (client) =>
+    startRepayment(client, request, walletProvider, context.clock.nowMs()),
+  );
   if (started.state !== 'pending' || request.method === 'settlement') return started;
   assert(payer !== null, 'external repayments have a payer');
   const outcome = await context.bank.debit({ debitId: started.repaymentId, amountFen: started.amountFen, payer });
@@ -66,6 +68,7 @@ async function startRepayment(
   client: Queryable,
   request: RepaymentRequest,
   walletProvider: string | null,
+  nowMs: number,
 ): Promise<Repayment> {
   const previous = await readRepaymentByKey(client, request.merchantId, request.idempotencyKey);
   if (previous !== undefined) {
@@ -105,7 +108,7 @@ async function startRepayment(
     throw new SettlementError(SettlementErrorCode.insufficientFunds, 'the available balance is lower than the amount');
   }
   const stored = await insertRepayment(client, { ...base, state: 'succeeded' });
-  await applyTransfers(client, [settlementRepaymentPosting(repaymentId, request.merchantId, request.amountFen)]);
+  await applyTransfers(client, [settlementRepaymentPosting(repaymentId, request.merchantId, request.amountFen)], nowMs);
   await applyRepaymentToBill(client, bill.billId, request.amountFen);
   return stored;
 }
@@ -132,7 +135,7 @@ export async function recordDebitOutcome(
       await setRepaymentState(client, current.repaymentId, 'failed', code);
       return { ...current, state: 'failed', failureCode: code };
     }
-    await applyCollectedRepayment(client, current);
+    await applyCollectedRepayment(client, current, context.clock.nowMs());
     await setRepaymentState(client, current.repaymentId, 'succeeded', null);
     return { ...current, state: 'succeeded' };
   });
@@ -142,7 +145,7 @@ export async function recordDebitOutcome(
  * The money was collected. If automatic repayment paid part of the bill meanwhile, only what is still
  * owed goes to the bill and the excess becomes available balance (paid out with the next settlement).
  */
-async function applyCollectedRepayment(client: Queryable, repayment: Repayment): Promise<void> {
+async function applyCollectedRepayment(client: Queryable, repayment: Repayment, nowMs: number): Promise<void> {
   const bill = await readBill(client, repayment.billId, 'lock');
   assert(bill !== undefined, 'repayments belong to a bill');
   const owedFen = fen(bill.amountFen - bill.repaidFen);
@@ -164,7 +167,7 @@ async function applyCollectedRepayment(client: Queryable, repayment: Repayment):
       merchantId: repayment.merchantId,
     });
   }
-  await applyTransfers(client, transfers);
+  await applyTransfers(client, transfers, nowMs);
   if (appliedFen > 0n) await applyRepaymentToBill(client, bill.billId, appliedFen);
 }
 

@@ -69,16 +69,16 @@ async function settleMerchant(
   const payoutId = t1PayoutIdFor(merchantId, settlementDate);
   const existing = await client.query('SELECT 1 FROM payouts WHERE payout_id = $1', [payoutId]);
   if (existing.rowCount !== 0) return false;
-  await releaseDueProceeds(client, merchantId, settlementDate);
-  await repayOpenBillsFromAvailable(client, merchantId, `t1-${settlementDate}`);
+  const nowMs = context.clock.nowMs();
+  await releaseDueProceeds(client, merchantId, settlementDate, nowMs);
+  await repayOpenBillsFromAvailable(client, merchantId, `t1-${settlementDate}`, nowMs);
   const availableId = merchantAccountId(merchantId, 'available');
   const balance = (await readAccounts(client, [availableId], 'lock')).get(availableId);
   assert(balance !== undefined, 'the locked account exists');
   const grossFen = fen(spendableBalance('credit', balance.totals));
   if (grossFen === 0n) return false;
   const hold = payoutHoldPosting(payoutId, merchantId, grossFen);
-  await applyTransfers(client, [hold]);
-  const nowMs = context.clock.nowMs();
+  await applyTransfers(client, [hold], nowMs);
   await insertPayouts(
     client,
     [
@@ -104,7 +104,12 @@ async function settleMerchant(
  * Moves due proceeds from pending to available: everything in pending except what not-yet-due
  * transactions still need (voids and refunds may already have drawn on pending).
  */
-async function releaseDueProceeds(client: Queryable, merchantId: string, settlementDate: IsoDate): Promise<void> {
+async function releaseDueProceeds(
+  client: Queryable,
+  merchantId: string,
+  settlementDate: IsoDate,
+  nowMs: number,
+): Promise<void> {
   const pendingId = merchantAccountId(merchantId, 'pending');
   const pending = (await readAccounts(client, [pendingId], 'lock')).get(pendingId);
   assert(pending !== undefined, 'the locked account exists');
@@ -117,7 +122,7 @@ async function releaseDueProceeds(client: Queryable, merchantId: string, settlem
   const undueFen = undue.rows[0]?.undue_fen ?? 0n;
   const releasable = spendableBalance('credit', pending.totals) - undueFen;
   if (releasable > 0n)
-    await applyTransfers(client, [releaseToAvailablePosting(merchantId, settlementDate, fen(releasable))]);
+    await applyTransfers(client, [releaseToAvailablePosting(merchantId, settlementDate, fen(releasable))], nowMs);
   await client.query(
     `UPDATE transactions SET released_on = $2::date WHERE merchant_id = $1 AND released_on IS NULL
        AND credited_to = 'pending' AND settlement_date <= $2::date`,

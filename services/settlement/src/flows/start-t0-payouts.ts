@@ -65,7 +65,7 @@ export async function startT0Payouts(
     state.availableFen -= decision.grossFen;
     state.usedTodayFen += decision.grossFen;
   }
-  await applyTransfers(client, holds);
+  await applyTransfers(client, holds, nowMs);
   await insertPayouts(client, payouts, nowMs);
   await markSettledT0(
     client,
@@ -91,7 +91,7 @@ async function loadMerchantStates(
   for (const merchantId of withOpenBills) {
     const firstTxn = captured.find((credit) => credit.merchantId === merchantId);
     assert(firstTxn !== undefined, 'merchants with bills come from the batch');
-    await repayOpenBillsFromAvailable(client, merchantId, `t0-${firstTxn.txnId}`);
+    await repayOpenBillsFromAvailable(client, merchantId, `t0-${firstTxn.txnId}`, nowMs);
   }
   const overdue = await merchantsWithOverdueBills(client, merchantIds, today);
   const used = await realTimePayoutGrossSince(client, merchantIds, localDayStartMs(today));

@@ -70,7 +70,7 @@ export async function withdrawD0(context: SettlementContext, request: Withdrawal
     const merchantRefusal = merchantT0Refusal(situationBase);
     if (merchantRefusal !== undefined)
       throw new SettlementError(REFUSAL_ERRORS[merchantRefusal], `D0 refused: ${merchantRefusal}`);
-    await repayOpenBillsFromAvailable(client, request.merchantId, `d0-${request.idempotencyKey}`);
+    await repayOpenBillsFromAvailable(client, request.merchantId, `d0-${request.idempotencyKey}`, nowMs);
     const availableId = merchantAccountId(request.merchantId, 'available');
     const balance = (await readAccounts(client, [availableId], 'lock')).get(availableId);
     assert(balance !== undefined, 'the locked account exists');
@@ -91,7 +91,7 @@ export async function withdrawD0(context: SettlementContext, request: Withdrawal
     assert(decision.grossFen === request.amountFen, 'a D0 withdrawal pays exactly what was asked');
     const payoutId = `po_d0_${randomUUID()}`;
     const hold = payoutHoldPosting(payoutId, request.merchantId, decision.grossFen);
-    await applyTransfers(client, [hold]);
+    await applyTransfers(client, [hold], nowMs);
     await insertPayouts(
       client,
       [

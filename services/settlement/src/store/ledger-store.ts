@@ -69,8 +69,13 @@ function transferFromRow(row: TransferRow): Transfer {
   };
 }
 
-export async function applyTransfers(client: Queryable, transfers: readonly Transfer[]): Promise<ApplyResult> {
+export async function applyTransfers(
+  client: Queryable,
+  transfers: readonly Transfer[],
+  postedAtMs: number,
+): Promise<ApplyResult> {
   assert(transfers.length <= LEDGER_TRANSFERS_PER_CALL_MAX, 'ledger calls are bounded');
+  assert(Number.isSafeInteger(postedAtMs) && postedAtMs > 0, 'postings carry their business time');
   if (transfers.length === 0) return { createdCount: 0, replayedCount: 0 };
   const ids = new Set<string>();
   for (const transfer of transfers) {
@@ -80,7 +85,7 @@ export async function applyTransfers(client: Queryable, transfers: readonly Tran
   }
   await ensureAccounts(client, transfers);
   const holds = await lockHolds(client, transfers);
-  const insertedIds = await insertTransfers(client, transfers);
+  const insertedIds = await insertTransfers(client, transfers, postedAtMs);
   const replayed = transfers.filter((transfer) => !insertedIds.has(transfer.id));
   await assertReplaysMatch(client, replayed);
   const created = transfers.filter((transfer) => insertedIds.has(transfer.id));
@@ -165,10 +170,16 @@ function assertResolvesHold(transfer: Transfer, hold: Transfer | undefined): voi
   if (!matches) throw new LedgerError(LedgerErrorCode.holdMismatch, `transfer ${transfer.id} does not match its hold`);
 }
 
-async function insertTransfers(client: Queryable, transfers: readonly Transfer[]): Promise<Set<string>> {
+async function insertTransfers(
+  client: Queryable,
+  transfers: readonly Transfer[],
+  postedAtMs: number,
+): Promise<Set<string>> {
   const inserted = await client.query<{ id: string }>(
-    `INSERT INTO transfers (id, debit_account_id, credit_account_id, amount_fen, flags, pending_id, code, reference, merchant_id)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::text[])
+    `INSERT INTO transfers (id, debit_account_id, credit_account_id, amount_fen, flags, pending_id, code, reference, merchant_id,
+       posted_at)
+     SELECT t.*, to_timestamp($10::bigint / 1000.0)
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::text[]) AS t
      ON CONFLICT (id) DO NOTHING RETURNING id`,
     [
       transfers.map((transfer) => transfer.id),
@@ -180,6 +191,7 @@ async function insertTransfers(client: Queryable, transfers: readonly Transfer[]
       transfers.map((transfer) => transfer.code),
       transfers.map((transfer) => transfer.reference),
       transfers.map((transfer) => transfer.merchantId),
+      postedAtMs,
     ],
   );
   return new Set(inserted.rows.map((row) => row.id));
