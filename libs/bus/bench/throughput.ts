@@ -32,6 +32,10 @@ await ensurePostgresLog(producerPool, busSchema);
 await consumerPool.query('CREATE TABLE applied (event_id uuid NOT NULL, amount_fen bigint NOT NULL)');
 const kafka = useKafka ? await testKafka({ topics: [{ name: 'bench.events', partitionCount: 8 }] }) : undefined;
 
+/** Bench output goes to stdout directly: it is the product of this script, not logging. */
+const report = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 const rate = (count: number, startedMs: number) => Math.round((count * 1000) / (performance.now() - startedMs));
 
 let startedMs = performance.now();
@@ -48,9 +52,7 @@ await Promise.all(
     }
   }),
 );
-console.log(
-  `outbox writes: ${rate(EVENT_COUNT, startedMs)} events/s (1 event per transaction, ${WRITER_COUNT} writers)`,
-);
+report(`outbox writes: ${rate(EVENT_COUNT, startedMs)} events/s (1 event per transaction, ${WRITER_COUNT} writers)`);
 
 const publisher = kafka
   ? createKafkaPublisher({ brokers: kafka.brokers, clientId: 'bench' })
@@ -65,7 +67,7 @@ const relay = startOutboxRelay({
 });
 while ((await outboxBacklog(producerPool, producerSchema)).pendingCount > 0)
   await new Promise((resolve) => setTimeout(resolve, 20));
-console.log(
+report(
   `relay drain to ${kafka ? 'Kafka (mock cluster)' : 'Postgres log'}: ${rate(EVENT_COUNT, startedMs)} events/s (batch 1000)`,
 );
 await relay.stop();
@@ -93,7 +95,7 @@ const replicas = await Promise.all(
 while ((await consumerPool.query('SELECT count(*)::int AS n FROM applied')).rows[0].n < EVENT_COUNT) {
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
-console.log(`consumers (2 replicas, inbox + one insert per event): ${rate(EVENT_COUNT, startedMs)} events/s`);
+report(`consumers (2 replicas, inbox + one insert per event): ${rate(EVENT_COUNT, startedMs)} events/s`);
 await Promise.all(replicas.map((replica) => replica.stop()));
 await publisher.close();
 await kafka?.stop();
