@@ -140,7 +140,7 @@ try {
   latencies.sort((a, b) => a - b);
   const total = perConnection * connections;
   process.stdout.write(
-    JSON.stringify({
+    `${JSON.stringify({
       requests: total,
       approved: approvedCounts.reduce((sum, value) => sum + value, 0),
       connections,
@@ -149,7 +149,7 @@ try {
       requestsPerSecond: Math.round((total / elapsedMs) * 1_000),
       latencyMsP50: percentile(latencies, 0.5).toFixed(2),
       latencyMsP99: percentile(latencies, 0.99).toFixed(2),
-    }) + '\n',
+    })}\n`,
   );
   for (const socket of sockets) socket.destroy();
 } finally {

@@ -4,21 +4,14 @@
  */
 import { assert } from '@acq/assert';
 import { ConfigError, type ConfigOf, env, loadConfig } from '@acq/config';
+import { platformVariables } from '@acq/service-kit';
 import { LIMITS } from './limits.ts';
-
-/** Development HSM master key shared by every service of the local start (32 hex = 16 bytes). */
-export const DEV_HSM_MASTER_KEY = '0123456789ABCDEFFEDCBA9876543210';
 
 export const configSchema = {
   NETWORK_SIM_HTTP_PORT: env.port({ description: 'HTTP admin API, health and metrics', default: 8601 }),
   NETWORK_SIM_ISO_PORT: env.port({ description: 'ISO 8583 upstream TCP port (card network)', default: 8602 }),
   NETWORK_SIM_HOST: env.string({ description: 'Address both listeners bind to', default: '0.0.0.0' }),
-  HSM_MASTER_KEY: env.hex({
-    description: 'Local master key of the software HSM (16 bytes hex)',
-    default: DEV_HSM_MASTER_KEY,
-    bytes: 16,
-    secret: true,
-  }),
+  HSM_MASTER_KEY: platformVariables.HSM_MASTER_KEY,
   NETWORK_ZPK_UNDER_MASTER_KEY: env.string({
     description:
       'Zone PIN key (ZPK) shared with the authorization service, encrypted under HSM_MASTER_KEY (hex); "derived" derives the documented dev ZPK from the master key',
@@ -28,7 +21,7 @@ export const configSchema = {
   }),
   NETWORK_SIM_SEED_CARDS: env.boolean({ description: 'Seed the documented test cards at start', default: true }),
   NETWORK_SIM_ACQUIRER_ID: env.string({
-    description: 'Forwarding institution id the network answers in field 33',
+    description: 'Network institution id written in the clearing file header',
     default: '48020000',
     pattern: /^[0-9]{1,11}$/,
   }),
