@@ -46,6 +46,11 @@ export const UPSTREAM_LIMITS = {
   safSendTimeoutMs: 5_000,
   /** The queue gauges (depth, oldest age) are refreshed at most this often. */
   safMetricsIntervalMs: 5_000,
+  /** Acknowledged items are kept this long for investigation, then purged (30 days). */
+  safAcknowledgedRetentionMs: 30 * 24 * 3_600_000,
+  /** Rows deleted per purge statement, and how often the worker purges. */
+  safPurgeBatchSize: 1_000,
+  safPurgeIntervalMs: 60_000,
   /** Lease retry: a replica without the SAF lease tries to take it again after this long. */
   safLeaseRetryMs: 5_000,
 } as const;

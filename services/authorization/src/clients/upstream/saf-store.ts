@@ -88,6 +88,8 @@ export async function insertAdvice(queryable: Queryable, advice: UpstreamAdvice)
 interface ClaimedRow {
   saf_item_id: bigint | string;
   item_kind: SafItemKind;
+  /** The column, not the payload, is authoritative: a late approval changes it. */
+  reason: string;
   amount_fen: bigint | string;
   attempt_count: number;
   payload: Record<string, unknown>;
@@ -108,7 +110,7 @@ export async function claimDueItems(pool: pg.Pool, batchSize: number, retry: Saf
            LIMIT $1
            FOR UPDATE SKIP LOCKED) AS due
      WHERE item.saf_item_id = due.saf_item_id
-     RETURNING item.saf_item_id, item.item_kind, item.amount_fen, item.attempt_count, item.payload`,
+     RETURNING item.saf_item_id, item.item_kind, item.reason, item.amount_fen, item.attempt_count, item.payload`,
     [batchSize, retry.retryIntervalMsMax, retry.retryIntervalMs],
   );
   assert(result.rows.length <= batchSize, 'claim respects the batch size');
@@ -158,23 +160,40 @@ export interface SafQueueSnapshot {
 }
 
 export async function readQueueSnapshot(pool: pg.Pool): Promise<SafQueueSnapshot> {
+  // One sub-select per state, so each uses its partial index instead of scanning the history.
   const result = await pool.query<{
     depth: bigint | string;
     oldest_age_seconds: number | null;
     parked: bigint | string;
   }>(
-    `SELECT count(*) FILTER (WHERE state = 'pending') AS depth,
-            EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE state = 'pending'))::float8 AS oldest_age_seconds,
-            count(*) FILTER (WHERE state = 'parked') AS parked
-       FROM upstream_saf_items WHERE state IN ('pending', 'parked')`,
+    `SELECT (SELECT count(*) FROM upstream_saf_items WHERE state = 'pending') AS depth,
+            (SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8
+               FROM upstream_saf_items WHERE state = 'pending') AS oldest_age_seconds,
+            (SELECT count(*) FROM upstream_saf_items WHERE state = 'parked') AS parked`,
   );
   const row = result.rows[0];
-  assert(row !== undefined, 'an aggregate returns one row');
+  assert(row !== undefined, 'a select without FROM returns one row');
   return {
     depth: Number(row.depth),
     oldestAgeSeconds: row.oldest_age_seconds ?? 0,
     parked: Number(row.parked),
   };
+}
+
+/** Deletes up to `batchSize` items acknowledged longer than `retentionMs` ago; returns how many. */
+export async function purgeAcknowledged(pool: pg.Pool, retentionMs: number, batchSize: number): Promise<number> {
+  assert(retentionMs > 0, 'retention is positive');
+  assert(batchSize >= 1, 'purge batch is positive');
+  const result = await pool.query(
+    `DELETE FROM upstream_saf_items WHERE saf_item_id IN (
+       SELECT saf_item_id FROM upstream_saf_items
+        WHERE state = 'acknowledged' AND acknowledged_at < now() - make_interval(secs => $1::float8 / 1000)
+        ORDER BY acknowledged_at LIMIT $2)`,
+    [retentionMs, batchSize],
+  );
+  const deleted = result.rowCount ?? 0;
+  assert(deleted <= batchSize, 'purge respects its batch');
+  return deleted;
 }
 
 function stringOf(payload: Record<string, unknown>, name: string): string {
@@ -196,8 +215,7 @@ function kindOf(payload: Record<string, unknown>, name: string): UpstreamKind {
   return value as UpstreamKind;
 }
 
-function reversalFromPayload(payload: Record<string, unknown>, amountFen: Fen): UpstreamReversal {
-  const reason = stringOf(payload, 'reason');
+function reversalFromPayload(payload: Record<string, unknown>, reason: string, amountFen: Fen): UpstreamReversal {
   assert((REVERSAL_REASONS as readonly string[]).includes(reason), 'SAF reversal reason is known');
   const reversal: UpstreamReversal = {
     txnId: stringOf(payload, 'txnId'),
@@ -218,8 +236,7 @@ function reversalFromPayload(payload: Record<string, unknown>, amountFen: Fen): 
   return reversal;
 }
 
-function adviceFromPayload(payload: Record<string, unknown>, amountFen: Fen): UpstreamAdvice {
-  const reason = stringOf(payload, 'reason');
+function adviceFromPayload(payload: Record<string, unknown>, reason: string, amountFen: Fen): UpstreamAdvice {
   assert((ADVICE_REASONS as readonly string[]).includes(reason), 'SAF advice reason is known');
   const original = payload.original;
   assert(typeof original === 'object' && original !== null, 'SAF advice carries its original');
@@ -257,7 +274,7 @@ function safItemFromRow(row: ClaimedRow): SafItem {
       safItemId,
       itemKind: 'reversal',
       attemptCount: row.attempt_count,
-      reversal: reversalFromPayload(row.payload, amountFen),
+      reversal: reversalFromPayload(row.payload, row.reason, amountFen),
     };
   }
   assert(row.item_kind === 'advice', 'SAF item kind is reversal or advice');
@@ -265,7 +282,7 @@ function safItemFromRow(row: ClaimedRow): SafItem {
     safItemId,
     itemKind: 'advice',
     attemptCount: row.attempt_count,
-    advice: adviceFromPayload(row.payload, amountFen),
+    advice: adviceFromPayload(row.payload, row.reason, amountFen),
   };
 }
 

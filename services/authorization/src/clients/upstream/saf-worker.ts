@@ -14,6 +14,7 @@ import {
   claimDueItems,
   markAcknowledged,
   markAttemptFailed,
+  purgeAcknowledged,
   readQueueSnapshot,
   releaseUnsent,
   type SafItem,
@@ -47,6 +48,7 @@ export class SafWorker {
   #nudged = false;
   #running: Promise<void> | undefined;
   #gaugesRefreshedAtMs = 0;
+  #purgedAtMs = 0;
 
   constructor(options: SafWorkerOptions) {
     assert(options.limits.safBatchSize >= 1, 'SAF batch size is positive');
@@ -88,6 +90,7 @@ export class SafWorker {
         if (this.#options.isUpstreamReady())
           claimedFullBatch = (await this.#drainBatch()) === this.#options.limits.safBatchSize;
         await this.#refreshGauges();
+        await this.#purge();
       } catch (error) {
         this.#options.logger.warn({ error: errorMessageOf(error) }, 'upstream SAF batch failed; will retry');
       }
@@ -153,6 +156,16 @@ export class SafWorker {
     this.#gaugesRefreshedAtMs = nowMs;
     const snapshot = await readQueueSnapshot(this.#options.pool);
     Object.assign(this.#options.metrics.safGauges, snapshot);
+  }
+
+  /** Keeps the table to pending, parked and recently acknowledged items; one batch per interval. */
+  async #purge(): Promise<void> {
+    const nowMs = Date.now();
+    if (nowMs - this.#purgedAtMs < this.#options.limits.safPurgeIntervalMs) return;
+    this.#purgedAtMs = nowMs;
+    const { safAcknowledgedRetentionMs, safPurgeBatchSize } = this.#options.limits;
+    const deleted = await purgeAcknowledged(this.#options.pool, safAcknowledgedRetentionMs, safPurgeBatchSize);
+    if (deleted > 0) this.#options.logger.info({ deleted }, 'upstream SAF acknowledged items purged');
   }
 
   /** Waits for a nudge, the poll interval, or shutdown, whichever comes first. */
