@@ -44,6 +44,22 @@ export const GRPC_MESSAGE_BYTES_MAX = 64 * 1024;
 /** Pending intents older than this at startup are treated as interrupted and reversed upstream. */
 export const RECOVERY_PENDING_AGE_MS_MIN = TRANSACTION_BUDGET_MS_MAX;
 export const RECOVERY_BATCH_ROWS_MAX = 500;
+export const RECOVERY_INTERVAL_MS = 30_000;
+
+/** Risk client: streams to risk, answers awaited across them, reconnect backoff, Release deadline. */
+export const RISK_STREAM_COUNT = 2;
+export const RISK_IN_FLIGHT_REQUESTS_MAX = 8_192;
+export const RISK_RECONNECT_DELAY_MS_MIN = 100;
+export const RISK_RECONNECT_DELAY_MS_MAX = 5_000;
+export const RISK_RELEASE_TIMEOUT_MS = 1_000;
+
+/** merchant.events consumer for cache invalidation. */
+export const MERCHANT_EVENTS_RETRY_COUNT_MAX = 5;
+/** Outbox relay of authorization.events. */
+export const OUTBOX_RELAY_BATCH_SIZE_MAX = 500;
+export const OUTBOX_RELAY_POLL_INTERVAL_MS = 200;
+/** Upstream connector: TCP links to the network. */
+export const UPSTREAM_CONNECTION_COUNT = 4;
 
 /** Completion may exceed its pre-authorization by at most this percentage (CUP: 115%). */
 export const COMPLETION_PERCENT_OF_PREAUTH_MAX = 115n;
