@@ -26,12 +26,19 @@ class IsoClient {
   private readonly received: IsoMessage[] = [];
   private waiters: Array<() => void> = [];
   closed = false;
+  garbageFrames = 0;
   readonly socket: Socket;
 
   constructor(port: number) {
     this.socket = connect({ port, host: '127.0.0.1' });
     this.socket.on('data', (chunk: Buffer) => {
-      for (const body of this.reader.push(chunk)) this.received.push(decodeNetworkFrame(cupNetworkSpec, body).message);
+      for (const body of this.reader.push(chunk)) {
+        try {
+          this.received.push(decodeNetworkFrame(cupNetworkSpec, body).message);
+        } catch {
+          this.garbageFrames += 1;
+        }
+      }
       this.wake();
     });
     this.socket.on('close', () => {
@@ -255,6 +262,16 @@ describe('ISO faults', () => {
     const [answer] = await client.receive(1, 2_000);
     expect.equal(answer?.fields.get(39), '00');
     expect.ok(Date.now() - sentAt >= 380, 'answered late');
+    client.close();
+  });
+
+  test('garbage fault answers a frame that does not decode, after applying the purchase', async () => {
+    simulator.isoFaults = { ...NO_ISO_FAULTS, garbageRate: 1, pans: [pan] };
+    const client = new IsoClient(port);
+    client.send(purchase(pan, '000000001000'));
+    await expect.rejects(client.receive(1, 300), /timed out/);
+    expect.equal(client.garbageFrames, 1);
+    expect.equal(simulator.cards.get(pan)?.balanceFen, 99_000n);
     client.close();
   });
 
