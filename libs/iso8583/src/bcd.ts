@@ -61,3 +61,25 @@ export function nibbleOfCharCode(charCode: number, isTrackField: boolean): numbe
 export function isDigitCharCode(charCode: number): boolean {
   return charCode >= CHAR_ZERO && charCode <= CHAR_NINE;
 }
+
+function buildTextTable(nibbleText: (nibble: number) => string): string[] {
+  const table: string[] = [];
+  for (let byte = 0; byte < 256; byte++) table.push(nibbleText(byte >> 4) + nibbleText(byte & 0x0f));
+  return table;
+}
+
+const HEX_UPPER = '0123456789ABCDEF';
+/** Text of one nibble: a digit (or A-F; callers validate first). */
+export const NIBBLE_TEXT: readonly string[] = [...HEX_UPPER];
+/** Text of one nibble in a track field: D is the '=' separator. */
+export const TRACK_NIBBLE_TEXT: readonly string[] = [...HEX_UPPER].map((char) =>
+  char === 'D' ? TRACK_SEPARATOR_CHAR : char,
+);
+/**
+ * Two-character text of a byte, so short BCD fields are read with one table lookup per byte in
+ * JavaScript instead of a call into the native hex decoder (which costs more than the whole field).
+ */
+export const BCD_BYTE_TEXT: readonly string[] = buildTextTable((nibble) => NIBBLE_TEXT[nibble] as string);
+export const TRACK_BYTE_TEXT: readonly string[] = buildTextTable((nibble) => TRACK_NIBBLE_TEXT[nibble] as string);
+/** One-character latin1 text of a byte. */
+export const LATIN1_BYTE_TEXT: readonly string[] = Array.from({ length: 256 }, (_, byte) => String.fromCharCode(byte));

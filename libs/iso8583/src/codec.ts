@@ -6,14 +6,18 @@
  */
 import { assert } from '@acq/assert';
 import {
+  BCD_BYTE_TEXT,
   BCD_DIGIT_PAIR,
   BCD_TRACK_PAIR,
+  LATIN1_BYTE_TEXT,
+  NIBBLE_TEXT,
+  TRACK_BYTE_TEXT,
+  TRACK_NIBBLE_TEXT,
   isDigitCharCode,
   isDigitNibble,
   isPadNibble,
   isTrackNibble,
   nibbleOfCharCode,
-  TRACK_SEPARATOR_CHAR,
 } from './bcd.ts';
 import { IsoCodecError, NO_FIELD } from './errors.ts';
 import { ENCODING_CODE, LENGTH_KIND_CODE, type MessageSpec } from './spec.ts';
@@ -103,12 +107,12 @@ function readMti(spec: MessageSpec, bytes: Buffer, start: number, end: number): 
     if (BCD_DIGIT_PAIR[bytes[start] as number] === 0 || BCD_DIGIT_PAIR[bytes[start + 1] as number] === 0) {
       throw new IsoCodecError('BAD_MTI', NO_FIELD, start, 'MTI is not BCD');
     }
-    return bytes.toString('hex', start, start + mtiBytes);
+    return (BCD_BYTE_TEXT[bytes[start] as number] as string) + (BCD_BYTE_TEXT[bytes[start + 1] as number] as string);
   }
   for (let index = start; index < start + mtiBytes; index++) {
     if (!isDigitCharCode(bytes[index] as number)) throw new IsoCodecError('BAD_MTI', NO_FIELD, index, 'MTI digit');
   }
-  return bytes.toString('latin1', start, start + mtiBytes);
+  return readLatin1(bytes, start, start + mtiBytes);
 }
 
 function readLengthPrefix(spec: MessageSpec, bytes: Buffer, offset: number, lengthKind: number, fieldNumber: number) {
@@ -161,7 +165,7 @@ function readField(
     fields.set(fieldNumber, readBcd(bytes, offset, contentEnd, units, encodingCode, fieldNumber));
   } else {
     if (encodingCode === ENC_N_ASCII) checkAsciiDigits(bytes, offset, contentEnd, fieldNumber);
-    fields.set(fieldNumber, bytes.toString('latin1', offset, contentEnd));
+    fields.set(fieldNumber, readLatin1(bytes, offset, contentEnd));
   }
   return contentEnd;
 }
@@ -182,20 +186,26 @@ function readBcd(
 ): string {
   const isTrack = encodingCode === ENC_Z;
   const pairTable = isTrack ? BCD_TRACK_PAIR : BCD_DIGIT_PAIR;
+  const byteText = isTrack ? TRACK_BYTE_TEXT : BCD_BYTE_TEXT;
   const odd = (digits & 1) === 1;
   const padLeads = odd && encodingCode === ENC_N_RIGHT;
   const padTrails = odd && !padLeads;
-  // Whole bytes are checked with the table; the byte holding the pad nibble is checked nibble by nibble.
-  const fullStart = padLeads ? start + 1 : start;
-  const fullEnd = padTrails ? end - 1 : end;
-  for (let index = fullStart; index < fullEnd; index++) {
-    if (pairTable[bytes[index] as number] === 0) throw new IsoCodecError('BAD_BCD', fieldNumber, index, 'nibble');
-  }
+  let text = '';
+  // The byte holding the pad nibble is checked nibble by nibble; whole bytes with the table.
+  let fullStart = start;
   if (padLeads) {
     const byte = bytes[start] as number;
     if (!isPadNibble(byte >> 4) || !isDigitNibble(byte & 0x0f)) {
       throw new IsoCodecError('BAD_BCD', fieldNumber, start, 'leading pad');
     }
+    text = NIBBLE_TEXT[byte & 0x0f] as string;
+    fullStart = start + 1;
+  }
+  const fullEnd = padTrails ? end - 1 : end;
+  for (let index = fullStart; index < fullEnd; index++) {
+    const byte = bytes[index] as number;
+    if (pairTable[byte] === 0) throw new IsoCodecError('BAD_BCD', fieldNumber, index, 'nibble');
+    text += byteText[byte] as string;
   }
   if (padTrails) {
     const byte = bytes[end - 1] as number;
@@ -203,21 +213,18 @@ function readBcd(
     if (!digitAllowed || !isPadNibble(byte & 0x0f)) {
       throw new IsoCodecError('BAD_BCD', fieldNumber, end - 1, 'trailing pad');
     }
+    text += (isTrack ? TRACK_NIBBLE_TEXT : NIBBLE_TEXT)[byte >> 4] as string;
   }
-  let text = bytes.toString('hex', start, end);
-  if (padLeads) text = text.slice(1);
-  else if (padTrails) text = text.slice(0, digits);
-  if (isTrack) text = trackTextOfHex(text);
   return text;
 }
 
-/** Lower-case hex of track bytes to track text: D is the '=' separator, other letters upper-case. */
-function trackTextOfHex(hex: string): string {
-  let text = hex;
-  if (text.includes('d')) text = text.replaceAll('d', TRACK_SEPARATOR_CHAR);
-  for (let index = 0; index < text.length; index++) {
-    if (text.charCodeAt(index) >= 97) return text.toUpperCase();
-  }
+/** Short text fields are built in JavaScript; long ones through the native latin1 decoder. */
+const ASCII_JS_DECODE_BYTES_MAX = 32;
+
+function readLatin1(bytes: Buffer, start: number, end: number): string {
+  if (end - start > ASCII_JS_DECODE_BYTES_MAX) return bytes.toString('latin1', start, end);
+  let text = '';
+  for (let index = start; index < end; index++) text += LATIN1_BYTE_TEXT[bytes[index] as number] as string;
   return text;
 }
 
@@ -329,12 +336,15 @@ function writeField(spec: MessageSpec, out: Buffer, fieldOffset: number, fieldNu
   if (lengthKind !== KIND_FIXED) offset = writeLengthPrefix(spec, out, offset, lengthKind, value.length);
   if (typeof value !== 'string') return offset + value.copy(out, offset);
   if (encodingCode <= ENC_Z) return writeBcd(out, offset, value, encodingCode, fieldNumber);
+  // Validating and writing in one loop avoids a native call per field for the short text fields.
+  const digitsOnly = encodingCode === ENC_N_ASCII;
   for (let index = 0; index < value.length; index++) {
     const charCode = value.charCodeAt(index);
-    const allowed = encodingCode === ENC_N_ASCII ? isDigitCharCode(charCode) : charCode <= 0xff;
+    const allowed = digitsOnly ? isDigitCharCode(charCode) : charCode <= 0xff;
     if (!allowed) throw new IsoCodecError('BAD_CHARACTER', fieldNumber, index, 'character not allowed');
+    out[offset + index] = charCode;
   }
-  return offset + out.write(value, offset, 'latin1');
+  return offset + value.length;
 }
 
 function writeBcd(out: Buffer, start: number, value: string, encodingCode: number, fieldNumber: number): number {

@@ -1,0 +1,163 @@
+/**
+ * Codec benchmark: decode and encode of a typical CUP POS purchase 0200 and its 0210, single core,
+ * side by side with the `iso_8583` npm package in the same process on the same messages.
+ *
+ * `iso_8583` has no BCD, so it runs on the nearest ASCII equivalent: the same fields and values in
+ * ISO 8583:1987 ASCII form (track separator 'D', EMV data as hex text, binary PIN block and MAC
+ * given as hex as that package expects). Our codec is measured twice: on the real BCD terminal
+ * dialect (cupPosSpec) and on the ASCII network dialect (cupNetworkSpec), the like-for-like row.
+ *
+ * Run: `npm run bench` in libs/iso8583 (optional argument: milliseconds per measurement).
+ */
+import { strict as expect } from 'node:assert';
+import { createRequire } from 'node:module';
+import {
+  cupNetworkSpec,
+  cupPosSpec,
+  type IsoMessage,
+  type MessageSpec,
+  packMessage,
+  samplePurchaseRequest,
+  samplePurchaseResponse,
+  unpackMessage,
+} from '../src/index.ts';
+
+const MEASURE_MS = Number(process.argv[2] ?? 1500);
+const WARMUP_MS = 300;
+const BATCH = 1000;
+
+type IsoJson = Record<string, string>;
+interface Iso8583Instance {
+  getBufferMessage(): Buffer | { error: string };
+  getIsoJSON(buffer: Buffer): IsoJson | { error: string };
+}
+type Iso8583Constructor = new (data?: IsoJson, customFormats?: Record<string, unknown>) => Iso8583Instance;
+const Iso8583 = createRequire(import.meta.url)('iso_8583') as Iso8583Constructor;
+
+/** Field formats where iso_8583's defaults differ from the CUP layout (53 is n16, 64 an 8-byte MAC). */
+const ISO_8583_FORMATS = {
+  '53': { ContentType: 'n', Label: 'Security related control information', LenType: 'fixed', MaxLen: 16 },
+  '64': { ContentType: 'b', Label: 'MAC', LenType: 'fixed', MaxLen: 16 },
+};
+
+function asciiEquivalent(message: IsoMessage): IsoJson {
+  const json: IsoJson = { '0': message.mti };
+  for (const [fieldNumber, value] of message.fields) {
+    if (typeof value !== 'string') json[String(fieldNumber)] = value.toString('hex').toUpperCase();
+    else json[String(fieldNumber)] = fieldNumber === 35 ? value.replace('=', 'D') : value;
+  }
+  return json;
+}
+
+/** Runs `operation` in batches until the time is up; returns operations per second. */
+function measure(operation: () => void): number {
+  const warmupEnd = performance.now() + WARMUP_MS;
+  while (performance.now() < warmupEnd) for (let index = 0; index < BATCH; index++) operation();
+  let operations = 0;
+  const started = process.hrtime.bigint();
+  const deadline = performance.now() + MEASURE_MS;
+  while (performance.now() < deadline) {
+    for (let index = 0; index < BATCH; index++) operation();
+    operations += BATCH;
+  }
+  const elapsedNs = Number(process.hrtime.bigint() - started);
+  return (operations * 1e9) / elapsedNs;
+}
+
+interface Row {
+  name: string;
+  decodePerSecond: number;
+  encodePerSecond: number;
+  transactionsPerSecond: number;
+}
+
+function benchOurs(name: string, spec: MessageSpec, request: IsoMessage, response: IsoMessage): Row {
+  const requestBytes = packMessage(spec, request);
+  const responseBytes = packMessage(spec, response);
+  expect.deepEqual(unpackMessage(spec, requestBytes), request);
+  expect.deepEqual(unpackMessage(spec, responseBytes), response);
+  let flip = false;
+  let sink: IsoMessage | Buffer | undefined;
+  const decodePerSecond = measure(() => {
+    flip = !flip;
+    sink = unpackMessage(spec, flip ? requestBytes : responseBytes);
+  });
+  const encodePerSecond = measure(() => {
+    flip = !flip;
+    sink = packMessage(spec, flip ? request : response);
+  });
+  const transactionsPerSecond = measure(() => {
+    sink = unpackMessage(spec, requestBytes);
+    sink = packMessage(spec, response);
+  });
+  expect.ok(sink !== undefined);
+  return { name, decodePerSecond, encodePerSecond, transactionsPerSecond };
+}
+
+function benchIso8583(request: IsoJson, response: IsoJson): Row {
+  const pack = (json: IsoJson): Buffer => {
+    const packed = new Iso8583(json, ISO_8583_FORMATS).getBufferMessage();
+    if (!Buffer.isBuffer(packed)) throw new Error(`iso_8583 refused the message: ${packed.error}`);
+    return packed;
+  };
+  const unpack = (bytes: Buffer): IsoJson => new Iso8583(undefined, ISO_8583_FORMATS).getIsoJSON(bytes) as IsoJson;
+  const requestBytes = pack(request);
+  const responseBytes = pack(response);
+  expect.equal(unpack(requestBytes)['2'], request['2']);
+  expect.equal(unpack(responseBytes)['39'], response['39']);
+  let flip = false;
+  let sink: IsoJson | Buffer | undefined;
+  const decodePerSecond = measure(() => {
+    flip = !flip;
+    sink = unpack(flip ? requestBytes : responseBytes);
+  });
+  const encodePerSecond = measure(() => {
+    flip = !flip;
+    sink = pack(flip ? request : response);
+  });
+  const transactionsPerSecond = measure(() => {
+    sink = unpack(requestBytes);
+    sink = pack(response);
+  });
+  expect.ok(sink !== undefined);
+  return { name: 'iso_8583 (ASCII equivalent)', decodePerSecond, encodePerSecond, transactionsPerSecond };
+}
+
+function format(value: number): string {
+  return Math.round(value).toLocaleString('en-US').padStart(12);
+}
+
+function main(): void {
+  const request = samplePurchaseRequest();
+  const response = samplePurchaseResponse();
+  const requestSize = packMessage(cupPosSpec, request).length;
+  const responseSize = packMessage(cupPosSpec, response).length;
+  console.log(`Node ${process.version}, ${MEASURE_MS} ms per measurement, one core`);
+  console.log(
+    `0200: ${request.fields.size} fields, ${requestSize} bytes BCD; 0210: ${response.fields.size} fields, ${responseSize} bytes BCD`,
+  );
+  const rows = [
+    benchOurs('@acq/iso8583 cupPosSpec (BCD)', cupPosSpec, request, response),
+    benchOurs('@acq/iso8583 cupNetworkSpec (ASCII)', cupNetworkSpec, request, response),
+    benchIso8583(asciiEquivalent(request), asciiEquivalent(response)),
+  ];
+  console.log(
+    `${'codec'.padEnd(38)}${'decode msg/s'.padStart(14)}${'encode msg/s'.padStart(14)}${'0200 in + 0210 out/s'.padStart(22)}`,
+  );
+  for (const row of rows) {
+    console.log(
+      `${row.name.padEnd(38)}  ${format(row.decodePerSecond)}  ${format(row.encodePerSecond)}  ${format(row.transactionsPerSecond).padStart(20)}`,
+    );
+  }
+  const baseline = rows[2] as Row;
+  for (const row of rows.slice(0, 2)) {
+    const ratio = (mine: number, theirs: number) => `${(mine / theirs).toFixed(1)}x`;
+    console.log(
+      `${row.name} vs iso_8583: decode ${ratio(row.decodePerSecond, baseline.decodePerSecond)}, ` +
+        `encode ${ratio(row.encodePerSecond, baseline.encodePerSecond)}, ` +
+        `decode+encode ${ratio(row.transactionsPerSecond, baseline.transactionsPerSecond)}`,
+    );
+  }
+}
+
+main();
