@@ -31,7 +31,7 @@ export type ExchangeOutcome =
 
 export type ExchangeStart =
   | { status: 'unavailable' }
-  | { status: 'unencodable'; errorCode: string }
+  | { status: 'unencodable'; errorCode: string; error: unknown }
   | { status: 'sent'; identity: MessageIdentity; outcome: Promise<ExchangeOutcome> };
 
 export interface ExchangeOptions<TLate> {
@@ -137,7 +137,7 @@ export class ConnectionPool<TLate> {
       frame = this.#options.codec.encodeFrame(message);
     } catch (error) {
       this.#matcher.releaseUnsentStan(networkStan);
-      return { status: 'unencodable', errorCode: errorCodeOf(error) };
+      return { status: 'unencodable', errorCode: errorCodeOf(error), error };
     }
     const connection = this.#write(frame, options.connection);
     if (connection === undefined) {

@@ -178,7 +178,6 @@ function setCardFields(fields: Map<number, FieldValue>, request: UpstreamRequest
 /** The first message of a kind (0100/0200/0220) carrying the card and the bound merchant's identity. */
 export function buildRequestMessage(request: UpstreamRequest, identity: MessageIdentity): NetworkMessage {
   assert(request.amountFen >= 0n, 'amount must not be negative');
-  assert(/^[0-9]{12,19}$/.test(request.pan), 'PAN must be 12..19 digits');
   const route = KIND_ROUTES[request.kind];
   const fields = new Map<number, FieldValue>();
   setCardFields(fields, request);

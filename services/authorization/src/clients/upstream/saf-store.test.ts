@@ -7,6 +7,7 @@ import {
   insertReversal,
   markAcknowledged,
   markAttemptFailed,
+  parkUnreadable,
   purgeAcknowledged,
   readQueueSnapshot,
   releaseUnsent,
@@ -50,11 +51,15 @@ describe('SAF store', () => {
 
   it('claims a due item once, pushes its next attempt out exponentially and reads it back intact', async () => {
     assert.equal(await insertReversal(db.sql, reversal('auth_a', { rrn: '000000000001' })), true);
-    const [item] = await claimDueItems(db.sql, 10, retry);
+    const [item] = (await claimDueItems(db.sql, 10, retry)).items;
     assert.equal(item?.itemKind, 'reversal');
     assert.equal(item?.attemptCount, 1);
     assert.deepEqual(item?.itemKind === 'reversal' && item.reversal, reversal('auth_a', { rrn: '000000000001' }));
-    assert.deepEqual(await claimDueItems(db.sql, 10, retry), [], 'not due again before its backoff');
+    assert.deepEqual(
+      await claimDueItems(db.sql, 10, retry),
+      { items: [], unreadable: [] },
+      'not due again before its backoff',
+    );
     const delays = await db.sql.query<{ delay_ms: number }>(
       `SELECT EXTRACT(EPOCH FROM next_attempt_at - updated_at)::float8 * 1000 AS delay_ms FROM upstream_saf_items`,
     );
@@ -73,10 +78,10 @@ describe('SAF store', () => {
     try {
       await locker.query('BEGIN');
       await locker.query(`SELECT 1 FROM upstream_saf_items WHERE txn_id = 'auth_1' FOR UPDATE`);
-      const claimed = await claimDueItems(db.sql, 1, retry);
+      const claimed = (await claimDueItems(db.sql, 1, retry)).items;
       assert.equal(claimed.length, 1);
       assert.notEqual(claimed[0]?.itemKind === 'reversal' && claimed[0].reversal.txnId, 'auth_1');
-      const rest = await claimDueItems(db.sql, 10, retry);
+      const rest = (await claimDueItems(db.sql, 10, retry)).items;
       assert.equal(rest.length, 1, 'the locked row is skipped, not waited for');
       await locker.query('ROLLBACK');
     } finally {
@@ -88,7 +93,7 @@ describe('SAF store', () => {
     await insertReversal(db.sql, reversal('auth_ack'));
     await insertReversal(db.sql, reversal('auth_park'));
     await insertReversal(db.sql, reversal('auth_unsent'));
-    const items = await claimDueItems(db.sql, 10, retry);
+    const { items } = await claimDueItems(db.sql, 10, retry);
     const idOf = (txnId: string) => {
       const found = items.find((item) => item.itemKind === 'reversal' && item.reversal.txnId === txnId);
       assert.ok(found !== undefined);
@@ -120,18 +125,31 @@ describe('SAF store', () => {
 
   it('reopens a reversal acknowledged with 25 when a late approval arrives, and then accepts only 00', async () => {
     await insertReversal(db.sql, reversal('auth_late'));
-    const [first] = await claimDueItems(db.sql, 10, retry);
+    const [first] = (await claimDueItems(db.sql, 10, retry)).items;
     assert.ok(first !== undefined);
     await markAcknowledged(db.sql, first.safItemId, '25');
     const late = reversal('auth_late', { reason: 'late_response', rrn: '112200000009', authCode: '123456' });
     assert.equal(await upsertLateReversal(db.sql, late), true);
-    const [again] = await claimDueItems(db.sql, 10, retry);
+    const [again] = (await claimDueItems(db.sql, 10, retry)).items;
     assert.ok(again?.itemKind === 'reversal');
     assert.equal(again.reversal.authCode, '123456');
     assert.equal(again.reversal.reason, 'late_response');
     assert.equal(await markAcknowledged(db.sql, again.safItemId, '25'), false, '25 no longer proves the undo');
     assert.equal(await markAcknowledged(db.sql, again.safItemId, '00'), true);
     assert.equal(await upsertLateReversal(db.sql, late), false, 'a reversal acknowledged with 00 stays done');
+  });
+
+  it('reports a row whose payload cannot be read instead of failing the batch, and parks it', async () => {
+    await insertReversal(db.sql, reversal('auth_good'));
+    await insertReversal(db.sql, reversal('auth_bad'));
+    await db.sql.query(`UPDATE upstream_saf_items SET payload = payload - 'networkStan' WHERE txn_id = 'auth_bad'`);
+    const batch = await claimDueItems(db.sql, 10, retry);
+    assert.equal(batch.items.length, 1);
+    assert.equal(batch.unreadable.length, 1);
+    assert.match(batch.unreadable[0]?.error ?? '', /networkStan/);
+    await parkUnreadable(db.sql, batch.unreadable[0]?.safItemId ?? 0n, batch.unreadable[0]?.error ?? '');
+    const bad = (await safRows(db.sql)).find((row) => row.txn_id === 'auth_bad');
+    assert.equal(bad?.state, 'parked');
   });
 
   it('keeps one item per txnId and item kind', async () => {

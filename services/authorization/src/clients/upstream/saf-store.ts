@@ -95,8 +95,14 @@ interface ClaimedRow {
   payload: Record<string, unknown>;
 }
 
+export interface ClaimedBatch {
+  items: SafItem[];
+  /** Rows whose payload cannot be read back (hand-edited or from a future version): to be parked. */
+  unreadable: Array<{ safItemId: bigint; error: string }>;
+}
+
 /** Claims up to `batchSize` due items and schedules their next attempt by exponential backoff. */
-export async function claimDueItems(pool: pg.Pool, batchSize: number, retry: SafRetryPolicy): Promise<SafItem[]> {
+export async function claimDueItems(pool: pg.Pool, batchSize: number, retry: SafRetryPolicy): Promise<ClaimedBatch> {
   assert(batchSize >= 1, 'batch size is positive');
   assert(retry.retryIntervalMs > 0 && retry.retryIntervalMs <= retry.retryIntervalMsMax, 'retry interval ordered');
   const result = await pool.query<ClaimedRow>(
@@ -114,7 +120,27 @@ export async function claimDueItems(pool: pg.Pool, batchSize: number, retry: Saf
     [batchSize, retry.retryIntervalMsMax, retry.retryIntervalMs],
   );
   assert(result.rows.length <= batchSize, 'claim respects the batch size');
-  return result.rows.map(safItemFromRow);
+  const batch: ClaimedBatch = { items: [], unreadable: [] };
+  for (const row of result.rows) {
+    try {
+      batch.items.push(safItemFromRow(row));
+    } catch (error) {
+      // One bad row must not stop the queue (or crash-loop the service): it is parked for an operator.
+      const message = error instanceof Error ? error.message : String(error);
+      batch.unreadable.push({ safItemId: BigInt(row.saf_item_id), error: message });
+    }
+  }
+  assert(batch.items.length + batch.unreadable.length === result.rows.length, 'every claimed row is accounted for');
+  return batch;
+}
+
+/** Parks an item that can never be sent as it is, whatever its attempt count. */
+export async function parkUnreadable(pool: pg.Pool, safItemId: bigint, error: string): Promise<void> {
+  await pool.query(
+    `UPDATE upstream_saf_items SET state = 'parked', parked_at = now(), last_error = $2, updated_at = now()
+     WHERE saf_item_id = $1 AND state = 'pending'`,
+    [safItemId, error.slice(0, 500)],
+  );
 }
 
 /**

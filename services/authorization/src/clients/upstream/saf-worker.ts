@@ -14,6 +14,7 @@ import {
   claimDueItems,
   markAcknowledged,
   markAttemptFailed,
+  parkUnreadable,
   purgeAcknowledged,
   readQueueSnapshot,
   releaseUnsent,
@@ -100,17 +101,25 @@ export class SafWorker {
 
   async #drainBatch(): Promise<number> {
     const { limits } = this.#options;
-    const items = await claimDueItems(this.#options.pool, limits.safBatchSize, {
+    const { items, unreadable } = await claimDueItems(this.#options.pool, limits.safBatchSize, {
       retryIntervalMs: limits.safRetryIntervalMs,
       retryIntervalMsMax: limits.safRetryIntervalMsMax,
     });
+    for (const bad of unreadable) {
+      await parkUnreadable(this.#options.pool, bad.safItemId, bad.error);
+      this.#options.metrics.safParked.add(1, { itemKind: 'unreadable' });
+      this.#options.logger.error(
+        { safItemId: bad.safItemId.toString(), error: bad.error },
+        'upstream SAF item unreadable, parked: operator must reconcile',
+      );
+    }
     const results = await Promise.allSettled(items.map((item) => this.#process(item)));
     for (const result of results) {
       if (result.status === 'rejected') {
         this.#options.logger.warn({ error: errorMessageOf(result.reason) }, 'upstream SAF item update failed');
       }
     }
-    return items.length;
+    return items.length + unreadable.length;
   }
 
   async #process(item: SafItem): Promise<void> {

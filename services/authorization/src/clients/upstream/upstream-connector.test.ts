@@ -243,6 +243,19 @@ describe('upstream connector', () => {
     assert.equal(meter.counterTotal('upstream_connection_closes', { reason: 'garbage_frame' }), 1);
   });
 
+  it('answers 30 without sending when merchant data does not fit the network spec, and rejects a programming error', async () => {
+    const connector = await connectReady();
+    const sentBefore = network.received.length;
+    const result = await connector.send(sampleRequest({ terminalId: 'T00000001' }));
+    assert.equal(result.outcome, 'declined');
+    assert.equal(result.responseCode, '30');
+    assert.equal(result.networkStan, '');
+    assert.equal(network.received.length, sentBefore, 'nothing reached the network');
+    await assert.rejects(connector.send(sampleRequest({ kind: 'void' })), /needs the original/);
+    assert.deepEqual(await safRows(db.sql), []);
+    assert.equal(connector.stats().inFlight, 0);
+  });
+
   it('answers unavailable with the stand-in code when no link is up, and queues nothing', async () => {
     const { address, port } = network;
     await network.close();

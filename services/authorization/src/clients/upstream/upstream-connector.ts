@@ -6,7 +6,7 @@
  * With no link up the result is `unavailable`, and the stand-in policy supplies field 39.
  */
 import { assert } from '@acq/assert';
-import { cupNetworkSpec, type MessageSpec } from '@acq/iso8583';
+import { cupNetworkSpec, isIsoCodecError, type MessageSpec } from '@acq/iso8583';
 import type pg from 'pg';
 import { ConnectionPool, type ExchangeStart } from './connection-pool.ts';
 import { resolveUpstreamLimits, type UpstreamLimits } from './limits.ts';
@@ -210,8 +210,11 @@ class Connector implements UpstreamConnector {
       };
     }
     if (start.status === 'unencodable') {
+      // Field content from the terminal or merchant data that the network spec refuses is a format
+      // error (30); anything else thrown while building the message is a bug and must crash.
+      if (!isIsoCodecError(start.error)) throw start.error;
       this.#options.logger.warn(
-        { txnId: request.txnId, errorCode: start.errorCode },
+        { txnId: request.txnId, errorCode: start.errorCode, fieldNumber: start.error.fieldNumber },
         'upstream request cannot be encoded',
       );
       return { outcome: 'declined', responseCode: '30', networkStan: '', transmissionDateTime: '' };
@@ -239,7 +242,8 @@ class Connector implements UpstreamConnector {
     this.#metrics.requests.add(1, { kind: request.kind, outcome: result.outcome });
     this.#metrics.requestDurationMs.record(durationMs, { kind: request.kind });
     if (result.outcome === 'timeout' || result.outcome === 'unavailable') {
-      this.#options.logger.warn(
+      // Debug only: the pipeline's summary line carries the outcome; an outage shows in metrics and link logs.
+      this.#options.logger.debug(
         { txnId: request.txnId, kind: request.kind, outcome: result.outcome, networkStan: result.networkStan },
         'upstream gave no answer',
       );
@@ -321,7 +325,13 @@ class Connector implements UpstreamConnector {
       late: undefined,
     });
     if (start.status === 'unavailable') return { status: 'not_sent' };
-    if (start.status === 'unencodable') return { status: 'unencodable' };
+    if (start.status === 'unencodable') {
+      this.#options.logger.error(
+        { txnId: item.itemKind === 'reversal' ? item.reversal.txnId : item.advice.txnId, errorCode: start.errorCode },
+        'upstream SAF item cannot be encoded',
+      );
+      return { status: 'unencodable' };
+    }
     const outcome = await start.outcome;
     if (outcome.status !== 'answered') return { status: outcome.status };
     return { status: 'answered', responseCode: textField(outcome.response, NETWORK_FIELD.responseCode) ?? '' };
