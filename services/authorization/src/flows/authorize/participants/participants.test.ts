@@ -1,0 +1,195 @@
+// Goal: each participant alone decides, votes and records its reason as specified; method: hand-built contexts with fake ports, no database.
+import { strict as expect } from 'node:assert';
+import { after, test } from 'node:test';
+import { fen } from '@acq/money';
+import pg from 'pg';
+import {
+  BOUND_MERCHANT_NUMBER,
+  fakes,
+  flowDependencies,
+  terminalContext,
+  terminalRequest,
+} from '../../../../test/support/fakes.ts';
+import { TransactionStore } from '../../../store/transaction-store.ts';
+import type { StoredTransaction } from '../../../store/transaction-row.ts';
+import type { TerminalRequest } from '../../terminal-request.ts';
+import { AuthorizationContext } from '../authorization-context.ts';
+import { isPrepared, joins } from '../participant.ts';
+import { assessRisk } from './assess-risk.ts';
+import { checkAmountRules } from './check-amount-rules.ts';
+import { detectCodeJump } from './detect-code-jump.ts';
+import { loadTerminalContext } from './load-terminal-context.ts';
+import { routeUpstream } from './route-upstream.ts';
+import { translatePin } from './translate-pin.ts';
+import { validateRequest } from './validate-request.ts';
+
+const idlePool = new pg.Pool({ max: 1 });
+const store = new TransactionStore(idlePool, async () => {}, {
+  windowMs: 1,
+  rowsMax: 1,
+  queueRowsMax: 1,
+  concurrentBatchesMax: 1,
+});
+after(async () => {
+  await store.close();
+  await idlePool.end();
+});
+
+function setup(overrides: Partial<TerminalRequest> = {}) {
+  const doubles = fakes();
+  const deps = flowDependencies(store, doubles);
+  const ctx = new AuthorizationContext(terminalRequest(overrides), {
+    txnId: 'auth_participant',
+    rrn: '010000000001',
+    nowMs: Date.now(),
+    budgetMs: 10_000,
+    businessDate: '20261122',
+  });
+  return { doubles, deps, ctx };
+}
+
+async function prepared(ctx: AuthorizationContext, deps: ReturnType<typeof setup>['deps'], step = validateRequest) {
+  await validateRequest.prepare(ctx, deps);
+  ctx.terminal = terminalContext();
+  return step.prepare(ctx, deps);
+}
+
+test('validate-request derives PAN, expiry, token and mask from track 2, and never keeps more', async () => {
+  const { ctx, deps } = setup({ pan: '', expiryYymm: '' });
+  expect.ok(isPrepared(await validateRequest.prepare(ctx, deps)));
+  expect.equal(ctx.pan, '6222021234567890128');
+  expect.equal(ctx.expiryYymm, '3012');
+  expect.equal(ctx.panMasked, '622202*********0128');
+  expect.equal(ctx.cardToken?.length, 64);
+  ctx.forgetCardData();
+  expect.equal(ctx.pan, '');
+  expect.equal(ctx.pinBlock, null);
+});
+
+test('validate-request refusals: format 30, amount 13, card 14, expired 54', async () => {
+  const cases: Array<[Partial<TerminalRequest>, string]> = [
+    [{ terminalId: 'T1' }, 'format_error'],
+    [{ batchNumber: '00001A' }, 'format_error'],
+    [{ amountFen: fen(0) }, 'invalid_amount'],
+    [{ amountFen: fen(1_000_000_000_000n) }, 'invalid_amount'],
+    [{ track2: '6222021234567890129=3012', pan: '' }, 'invalid_card'],
+    [{ track2: '6222021234567890128=2001', pan: '', expiryYymm: '' }, 'expired_card'],
+    [{ kind: 'refund', original: null }, 'format_error'],
+    [{ kind: 'batch_settlement', settlementTotals: null }, 'format_error'],
+    [{ iccData: new Uint8Array(256) }, 'format_error'],
+  ];
+  for (const [overrides, reason] of cases) {
+    const { ctx, deps } = setup(overrides);
+    const vote = await validateRequest.prepare(ctx, deps);
+    expect.equal(isPrepared(vote), false, JSON.stringify(reason));
+    expect.equal(ctx.declineReason, reason);
+    expect.equal(joins(vote), false);
+  }
+});
+
+test('load-terminal-context: unavailable merchant service is 96-class, not a guess', async () => {
+  const { ctx, deps, doubles } = setup();
+  doubles.merchants.available = false;
+  expect.equal(isPrepared(await loadTerminalContext.prepare(ctx, deps)), false);
+  expect.equal(ctx.declineReason, 'internal_error');
+});
+
+test('detect-code-jump compares field 42 with the bound merchant only', async () => {
+  const same = setup();
+  expect.ok(isPrepared(await prepared(same.ctx, same.deps, detectCodeJump)));
+  const jumped = setup({ merchantNumberFromTerminal: '898310054110001' });
+  expect.equal(isPrepared(await prepared(jumped.ctx, jumped.deps, detectCodeJump)), false);
+  expect.equal(jumped.ctx.declineReason, 'code_jump');
+  expect.notEqual(jumped.ctx.request.merchantNumberFromTerminal, BOUND_MERCHANT_NUMBER);
+});
+
+test('check-amount-rules: refund over the remaining amount, completion over 115%, void of another batch', async () => {
+  const original = (overrides: Partial<StoredTransaction>): StoredTransaction =>
+    ({
+      txnId: 'auth_original',
+      kind: 'purchase',
+      status: 'approved',
+      batchNumber: '000001',
+      businessDate: '20261122',
+      amountFen: fen(10_000),
+      refundedFen: fen(7_000),
+      cancelledByTxnId: null,
+      completedByTxnId: null,
+      reversed: false,
+      settled: false,
+      ...overrides,
+    }) as StoredTransaction;
+  const refund = setup({
+    kind: 'refund',
+    amountFen: fen(3_001),
+    original: { batchNumber: '000001', stan: '000001', dateMmdd: '', rrn: '', authCode: '', kind: null },
+  });
+  refund.ctx.original = original({});
+  expect.equal(isPrepared(await checkAmountRules.prepare(refund.ctx, refund.deps)), false);
+  expect.equal(refund.ctx.declineReason, 'refund_exceeds_original');
+  const completion = setup({ kind: 'completion', amountFen: fen(11_501) });
+  completion.ctx.original = original({ kind: 'preauth', refundedFen: fen(0) });
+  expect.equal(isPrepared(await checkAmountRules.prepare(completion.ctx, completion.deps)), false);
+  expect.equal(completion.ctx.declineReason, 'completion_exceeds_preauth');
+  const voidOld = setup({ kind: 'void', amountFen: fen(10_000) });
+  voidOld.ctx.original = original({ batchNumber: '000000', refundedFen: fen(0) });
+  expect.equal(isPrepared(await checkAmountRules.prepare(voidOld.ctx, voidOld.deps)), false);
+  expect.equal(voidOld.ctx.declineReason, 'original_not_eligible');
+});
+
+test('assess-risk: approve joins (so abort releases), decline carries risk code, timeout fails closed or open', async () => {
+  const approved = setup();
+  const vote = await prepared(approved.ctx, approved.deps, assessRisk);
+  expect.ok(isPrepared(vote) && joins(vote));
+  await assessRisk.abort?.(approved.ctx, approved.deps);
+  expect.equal(approved.doubles.risk.released.length, 1);
+  expect.equal(approved.doubles.risk.assessed[0]?.cardToken, approved.ctx.cardToken);
+  const declined = setup();
+  declined.doubles.risk.decide = () => ({ outcome: 'decline', responseCode: '65', firedRules: ['velocity'] });
+  expect.equal(isPrepared(await prepared(declined.ctx, declined.deps, assessRisk)), false);
+  expect.equal(declined.ctx.externalResponseCode, '65');
+  const silent = setup();
+  silent.doubles.risk.decide = () => ({ outcome: 'timeout' });
+  expect.equal(isPrepared(await prepared(silent.ctx, silent.deps, assessRisk)), false);
+  expect.equal(silent.ctx.declineReason, 'risk_unavailable');
+  const open = setup();
+  open.doubles.risk.decide = () => ({ outcome: 'timeout' });
+  const openDeps = { ...open.deps, settings: { ...open.deps.settings, riskFailOpen: true } };
+  expect.ok(isPrepared(await prepared(open.ctx, openDeps, assessRisk)));
+});
+
+test('translate-pin: no PIN passes, HSM refusal declines, a translated block replaces nothing else', async () => {
+  const noPin = setup({ pinBlock: null });
+  expect.ok(isPrepared(await prepared(noPin.ctx, noPin.deps, translatePin)));
+  expect.equal(noPin.ctx.pinBlockUnderZpk, null);
+  const refused = setup();
+  refused.doubles.pinTranslator.refuse = true;
+  expect.equal(isPrepared(await prepared(refused.ctx, refused.deps, translatePin)), false);
+  expect.equal(refused.ctx.declineReason, 'pin_translation_failed');
+  const translated = setup();
+  expect.ok(isPrepared(await prepared(translated.ctx, translated.deps, translatePin)));
+  expect.deepEqual([...(translated.ctx.pinBlockUnderZpk ?? [])], new Array(8).fill(0xfe));
+});
+
+test('route-upstream: bound merchant goes upstream; an approval aborted later is reversed as not_recorded; declines are not', async () => {
+  const approved = setup({ merchantNumberFromTerminal: '898310054110001' });
+  const vote = await prepared(approved.ctx, approved.deps, routeUpstream);
+  expect.ok(isPrepared(vote) && joins(vote));
+  expect.equal(approved.doubles.upstream.sent[0]?.merchantNumber, BOUND_MERCHANT_NUMBER);
+  expect.equal(approved.ctx.status, 'approved');
+  await routeUpstream.abort?.(approved.ctx, approved.deps);
+  await routeUpstream.abort?.(approved.ctx, approved.deps);
+  expect.equal(approved.doubles.upstream.reversals.length, 1);
+  expect.equal(approved.doubles.upstream.reversals[0]?.reason, 'not_recorded');
+  const declined = setup();
+  declined.doubles.upstream.answer = () => ({ outcome: 'declined', responseCode: '51' });
+  const declineVote = await prepared(declined.ctx, declined.deps, routeUpstream);
+  expect.equal(isPrepared(declineVote) || joins(declineVote), false);
+  expect.equal(declined.ctx.externalResponseCode, '51');
+  const timedOut = setup();
+  timedOut.doubles.upstream.answer = () => ({ outcome: 'timeout', responseCode: '98', reversalQueued: true });
+  expect.ok(joins(await prepared(timedOut.ctx, timedOut.deps, routeUpstream)));
+  await routeUpstream.abort?.(timedOut.ctx, timedOut.deps);
+  expect.equal(timedOut.doubles.upstream.reversals.length, 0, 'the connector already queued it');
+  expect.equal(timedOut.ctx.status, 'timed_out');
+});
