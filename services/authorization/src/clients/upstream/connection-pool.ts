@@ -210,11 +210,13 @@ export class ConnectionPool<TLate> {
       this.#options.onLateResponse(match.entry, message);
       return;
     }
-    this.#options.metrics.unmatchedResponses.add(1, { reason: match.reason });
-    this.#options.logger.warn(
-      { connectionId: connection.id, mti: message.mti, reason: match.reason },
-      'upstream response matches no request',
-    );
+    this.#dropUnmatched(connection, message, match.reason);
+  }
+
+  /** An answer nobody may act on: counted and logged, and its request (if any) runs into its timeout. */
+  #dropUnmatched(connection: UpstreamConnection, message: NetworkMessage, reason: string): void {
+    this.#options.metrics.unmatchedResponses.add(1, { reason });
+    this.#options.logger.warn({ connectionId: connection.id, mti: message.mti, reason }, 'upstream response dropped');
   }
 
   /** The network may echo us too: answer its 0800 with a 0810 carrying the same identity. */
@@ -245,6 +247,7 @@ export class ConnectionPool<TLate> {
       events: {
         onConnected: (opened) => void this.#signOn(slot, opened),
         onMessage: (from, message) => this.#handleMessage(from, message),
+        onUnauthentic: (from, message) => this.#dropUnmatched(from, message, 'mac_failure'),
         onClosed: (closed, reason) => this.#handleClosed(slot, closed, reason),
       },
     });

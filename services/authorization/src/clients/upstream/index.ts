@@ -8,6 +8,7 @@ export {
   type UpstreamConnector,
   type UpstreamConnectorOptions,
 } from './upstream-connector.ts';
+export { type NetworkMac, networkMacFromHsm } from './network-codec.ts';
 export { resolveUpstreamLimits, UPSTREAM_LIMITS, type UpstreamLimits } from './limits.ts';
 export {
   REVERSAL_ACK_CODES,

@@ -6,7 +6,7 @@
  */
 import { type Socket, connect } from 'node:net';
 import { assert } from '@acq/assert';
-import type { NetworkCodec } from './network-codec.ts';
+import type { DecodedMessage, NetworkCodec } from './network-codec.ts';
 import type { NetworkMessage } from './network-message.ts';
 import type { UpstreamLogger } from './types.ts';
 
@@ -16,6 +16,8 @@ export type CloseReason = 'connect_failed' | 'peer_closed' | 'socket_error' | 'g
 export interface ConnectionEvents {
   onConnected(connection: UpstreamConnection): void;
   onMessage(connection: UpstreamConnection, message: NetworkMessage): void;
+  /** A well-formed message whose MAC is missing or wrong: never acted on. */
+  onUnauthentic(connection: UpstreamConnection, message: NetworkMessage): void;
   onClosed(connection: UpstreamConnection, reason: CloseReason): void;
 }
 
@@ -130,14 +132,15 @@ export class UpstreamConnection {
     for (const body of bodies) {
       // A message handler may have closed the link (for example a refused sign-on).
       if (this.state === 'closed') return;
-      let message: NetworkMessage;
+      let decoded: DecodedMessage;
       try {
-        message = this.#options.codec.decode(body);
+        decoded = this.#options.codec.decode(body);
       } catch (error) {
         this.#resetOnGarbage(error);
         return;
       }
-      this.#options.events.onMessage(this, message);
+      if (decoded.authentic) this.#options.events.onMessage(this, decoded.message);
+      else this.#options.events.onUnauthentic(this, decoded.message);
     }
   }
 

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { cupNetworkSpec as networkSpec } from '@acq/iso8583';
+import { SoftwareHsm } from '@acq/crypto';
 import { fen } from '@acq/money';
+import { networkMacFromHsm } from './network-codec.ts';
 import { NETWORK_FIELD, textField } from './network-message.ts';
 import { FakeNetwork } from './testing/fake-network.ts';
 
@@ -254,6 +256,28 @@ describe('upstream connector', () => {
     await assert.rejects(connector.send(sampleRequest({ kind: 'void' })), /needs the original/);
     assert.deepEqual(await safRows(db.sql), []);
     assert.equal(connector.stats().inFlight, 0);
+  });
+
+  it('MACs every message on the link with the HSM and drops answers whose MAC does not verify', async () => {
+    const hsm = new SoftwareHsm({ masterKeyHex: '0123456789ABCDEFFEDCBA9876543210' });
+    const mak = hsm.importKey('1122334455667788', 'MAK').keyUnderMasterKey;
+    const otherMak = hsm.importKey('8877665544332211', 'MAK').keyUnderMasterKey;
+    await network.close();
+    network = await FakeNetwork.start(networkSpec, 0, networkMacFromHsm(hsm, mak));
+    const connector = await connectReady({ networkMac: networkMacFromHsm(hsm, mak) });
+    assert.equal((await connector.send(sampleRequest())).outcome, 'approved');
+    assert.equal(network.rejectedForMac, 0, 'the network verified every MAC we sent');
+    assert.ok(Buffer.isBuffer(network.receivedWithMti('0200')[0]?.fields.get(128)));
+
+    await network.close();
+    network = await FakeNetwork.start(networkSpec, 0, networkMacFromHsm(hsm, otherMak));
+    const mismatched = connect({ networkMac: networkMacFromHsm(hsm, mak) });
+    await eventually(
+      'sign-on answers are dropped',
+      5_000,
+      () => meter.counterTotal('upstream_unmatched_responses', { reason: 'mac_failure' }) >= 1 || undefined,
+    );
+    assert.equal(mismatched.ready(), false, 'an unauthenticated sign-on answer never signs a link on');
   });
 
   it('answers unavailable with the stand-in code when no link is up, and queues nothing', async () => {

@@ -10,7 +10,7 @@ import { cupNetworkSpec, isIsoCodecError, type MessageSpec } from '@acq/iso8583'
 import type pg from 'pg';
 import { ConnectionPool, type ExchangeStart } from './connection-pool.ts';
 import { resolveUpstreamLimits, type UpstreamLimits } from './limits.ts';
-import { createNetworkCodec } from './network-codec.ts';
+import { createNetworkCodec, type NetworkMac } from './network-codec.ts';
 import {
   buildAdviceMessage,
   buildRequestMessage,
@@ -58,6 +58,8 @@ export interface UpstreamConnectorOptions {
   logger: UpstreamLogger;
   meter: UpstreamMeter;
   standIn?: Partial<StandInPolicy>;
+  /** MAC on the network link (field 128), e.g. `networkMacFromHsm(hsm, makUnderMasterKey)`; off when absent. */
+  networkMac?: NetworkMac;
   /** Off for replicas that must not drain the SAF queue (the lease already makes draining single). */
   safWorkerEnabled?: boolean;
   random?: () => number;
@@ -136,7 +138,7 @@ class Connector implements UpstreamConnector {
     this.#pool = new ConnectionPool<UpstreamReversal>({
       host: address.host,
       port: address.port,
-      codec: createNetworkCodec(options.spec ?? cupNetworkSpec, this.#limits.frameBytesMax),
+      codec: createNetworkCodec(options.spec ?? cupNetworkSpec, this.#limits.frameBytesMax, options.networkMac),
       limits: this.#limits,
       acquirerInstitutionId: options.acquirerInstitutionId,
       logger: options.logger,

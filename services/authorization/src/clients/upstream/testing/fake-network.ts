@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { assert } from '@acq/assert';
 import type { MessageSpec } from '@acq/iso8583';
-import { createNetworkCodec, type NetworkCodec } from '../network-codec.ts';
+import { createNetworkCodec, type NetworkCodec, type NetworkMac } from '../network-codec.ts';
 import { NETWORK_FIELD, type NetworkMessage, responseMtiOf, textField } from '../network-message.ts';
 
 export type NetworkAction =
@@ -24,6 +24,8 @@ const FRAME_BYTES_MAX = 8_192;
 export class FakeNetwork {
   readonly received: NetworkMessage[] = [];
   behaviour: NetworkBehaviour = () => ({ kind: 'reply' });
+  /** Messages whose MAC did not verify (still answered, as a network would with a MAC error code). */
+  rejectedForMac = 0;
   /** Off for benchmarks, where keeping every message would measure the fake rather than the link. */
   recordReceived = true;
   readonly #codec: NetworkCodec;
@@ -32,13 +34,13 @@ export class FakeNetwork {
   #connectionsAccepted = 0;
   #nextAuthCode = 1;
 
-  private constructor(spec: MessageSpec) {
-    this.#codec = createNetworkCodec(spec, FRAME_BYTES_MAX);
+  private constructor(spec: MessageSpec, mac: NetworkMac | undefined) {
+    this.#codec = createNetworkCodec(spec, FRAME_BYTES_MAX, mac);
     this.#server = createServer((socket) => this.#accept(socket));
   }
 
-  static async start(spec: MessageSpec, port = 0): Promise<FakeNetwork> {
-    const network = new FakeNetwork(spec);
+  static async start(spec: MessageSpec, port = 0, mac?: NetworkMac): Promise<FakeNetwork> {
+    const network = new FakeNetwork(spec, mac);
     network.#server.listen(port, '127.0.0.1');
     await once(network.#server, 'listening');
     return network;
@@ -87,7 +89,8 @@ export class FakeNetwork {
     const reader = this.#codec.createFrameReader();
     socket.on('data', (chunk: Buffer) => {
       for (const body of reader.push(chunk)) {
-        const message = this.#codec.decode(body);
+        const { message, authentic } = this.#codec.decode(body);
+        if (!authentic) this.rejectedForMac += 1;
         if (this.recordReceived) this.received.push(message);
         this.#act(socket, message, this.behaviour(message, connectionIndex));
       }
