@@ -7,7 +7,8 @@ import { ConfigError, type ConfigOf, env, loadConfig } from '@acq/config';
 import { platformVariables } from '@acq/service-kit';
 import { LIMITS } from './limits.ts';
 
-export const configSchema = {
+/** The simulator's own variables; LOG_LEVEL and the other common ones come from @acq/service-kit. */
+export const networkSimConfigSchema = {
   NETWORK_SIM_HTTP_PORT: env.port({ description: 'HTTP admin API, health and metrics', default: 8601 }),
   NETWORK_SIM_ISO_PORT: env.port({ description: 'ISO 8583 upstream TCP port (card network)', default: 8602 }),
   NETWORK_SIM_HOST: env.string({ description: 'Address both listeners bind to', default: '0.0.0.0' }),
@@ -41,19 +42,20 @@ export const configSchema = {
     min: 1,
     max: LIMITS.approvalsRetainedMax,
   }),
-  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-    description: 'pino log level',
-    default: 'info',
-  }),
 };
 
-export type NetworkSimConfig = ConfigOf<typeof configSchema>;
+export type NetworkSimConfig = ConfigOf<typeof networkSimConfigSchema>;
 
-export function loadNetworkSimConfig(source: NodeJS.ProcessEnv = process.env): NetworkSimConfig {
-  const config = loadConfig(configSchema, source);
+/** Rules across variables, checked after each variable parsed on its own. */
+export function validateNetworkSimConfig(config: NetworkSimConfig): void {
   if (config.NETWORK_SIM_HTTP_PORT === config.NETWORK_SIM_ISO_PORT) {
     throw new ConfigError(['NETWORK_SIM_HTTP_PORT and NETWORK_SIM_ISO_PORT must differ']);
   }
   assert(config.NETWORK_SIM_APPROVALS_RETAINED_MAX <= LIMITS.approvalsRetainedMax, 'config may only lower a limit');
+}
+
+export function loadNetworkSimConfig(source: NodeJS.ProcessEnv = process.env): NetworkSimConfig {
+  const config = loadConfig(networkSimConfigSchema, source);
+  validateNetworkSimConfig(config);
   return config;
 }

@@ -59,6 +59,4 @@ export const LIMITS = {
   disputesMax: 100_000,
   /** HTTP request body, in bytes. */
   httpBodyBytesMax: 1_048_576,
-  /** Graceful shutdown before the process exits anyway, in milliseconds. */
-  shutdownGraceMs: 10_000,
 } as const;

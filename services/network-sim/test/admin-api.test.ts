@@ -9,6 +9,8 @@ import type { ManualClock } from '../src/domain/clock.ts';
 import type { NetworkSimulator } from '../src/simulator.ts';
 import { buildAdminApp } from '../src/transport/http/app.ts';
 import { HttpCallbackSender } from '../src/transport/http/callback-sender.ts';
+import { createMetrics } from '@acq/telemetry';
+import { createOpsHandler } from '@acq/service-kit';
 import { SimulatorMetrics } from '../src/transport/metrics.ts';
 import { buildTestSimulator, type RecordingDispatcher, type ScriptedRandom } from './fixture.ts';
 
@@ -21,13 +23,14 @@ const callbacks = new HttpCallbackSender('test-secret');
 
 before(async () => {
   ({ simulator, clock, random, dispatcher } = buildTestSimulator({ seedCards: true }));
-  app = await buildAdminApp({
-    simulator,
-    metrics: new SimulatorMetrics(simulator),
-    callbacks,
-    logLevel: 'silent',
-    isReady: () => true,
-  });
+  const telemetry = createMetrics('network-sim-test');
+  new SimulatorMetrics(telemetry.meter, simulator);
+  const ops = {
+    accepting: true,
+    checks: [{ name: 'iso-listener', check: async () => true }],
+    metrics: telemetry.handle,
+  };
+  app = await buildAdminApp({ simulator, callbacks, logger: undefined, opsHandler: createOpsHandler(ops) });
 });
 
 after(async () => {
@@ -446,6 +449,6 @@ describe('clearing, disputes and faults', () => {
   test('health, readiness and metrics answer on the admin port', async () => {
     expect.equal((await call('GET', '/healthz')).status, 200);
     expect.equal((await call('GET', '/readyz')).status, 200);
-    expect.match((await call('GET', '/metrics')).body as string, /network_sim_cards \d+/);
+    expect.match((await call('GET', '/metrics')).body as string, /acquirer_network_sim_cards(\{[^}]*\})? \d+/);
   });
 });

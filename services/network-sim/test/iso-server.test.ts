@@ -11,6 +11,7 @@ import {
   type IsoMessage,
   LengthPrefixedFrameReader,
 } from '@acq/iso8583';
+import { createMetrics } from '@acq/telemetry';
 import { NO_ISO_FAULTS } from '../src/domain/iso-faults.ts';
 import type { NetworkSimulator } from '../src/simulator.ts';
 import { IsoServer } from '../src/transport/iso/iso-server.ts';
@@ -112,7 +113,11 @@ let pan = '';
 
 before(async () => {
   simulator = buildTestSimulator().simulator;
-  server = new IsoServer(simulator, new SimulatorMetrics(simulator), silentLogger);
+  server = new IsoServer(
+    simulator,
+    new SimulatorMetrics(createMetrics('network-sim-test').meter, simulator),
+    silentLogger,
+  );
   port = await server.listen(0, '127.0.0.1');
 });
 

@@ -3,10 +3,10 @@
  * fault knobs, and /healthz, /readyz, /metrics. Built without listening so tests use inject.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { LIMITS } from '../../limits.ts';
 import type { NetworkSimulator } from '../../simulator.ts';
-import type { SimulatorMetrics } from '../metrics.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bankRoutes } from './bank-routes.ts';
 import type { HttpCallbackSender } from './callback-sender.ts';
 import { cardRoutes } from './card-routes.ts';
@@ -15,18 +15,22 @@ import { networkRoutes } from './network-routes.ts';
 import { errorBody } from './schemas.ts';
 import { walletRoutes } from './wallet-routes.ts';
 
+const OPS_PATHS = ['/healthz', '/readyz', '/metrics'] as const;
+
 export interface AdminAppOptions {
   readonly simulator: NetworkSimulator;
-  readonly metrics: SimulatorMetrics;
   readonly callbacks: HttpCallbackSender;
-  readonly logLevel: string;
-  /** Answers /readyz: true once the ISO listener is bound. */
-  readonly isReady: () => boolean;
+  /** The service's pino logger; undefined in tests (no logging). */
+  readonly logger: FastifyBaseLogger | undefined;
+  /** The platform's /healthz, /readyz and /metrics handler (createOpsHandler of @acq/service-kit). */
+  readonly opsHandler: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
 }
 
 export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: options.logLevel, redact: ['req.headers.authorization'] },
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
+    // Test suites poll the admin API constantly; a line per request would drown the useful logs.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: LIMITS.httpBodyBytesMax,
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -41,13 +45,14 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
     return reply.code(500).send(errorBody('INTERNAL', 'internal error'));
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) =>
-    options.isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'starting' }),
-  );
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
-  );
+  for (const path of OPS_PATHS) {
+    app.get(path, async (request, reply) => {
+      // The ops handler writes the raw response itself (Prometheus text, readiness JSON).
+      reply.hijack();
+      const handled = await options.opsHandler(request.raw, reply.raw);
+      if (!handled) reply.raw.writeHead(404).end();
+    });
+  }
 
   await app.register(cardRoutes(options.simulator, LIMITS.pinTriesMax));
   await app.register(networkRoutes(options.simulator));

@@ -88,36 +88,36 @@ class IsoConnection {
     }
     const action = chooseFaultAction(this.simulator.isoFaults, panOf(request), this.simulator.random);
     if (action.kind === 'disconnect') {
-      this.metrics.isoFaults.inc({ kind: 'disconnect' });
+      this.metrics.isoFaults.add(1, { kind: 'disconnect' });
       this.socket.destroy();
       return undefined;
     }
     if (action.kind === 'drop') {
-      this.metrics.isoFaults.inc({ kind: 'drop' });
+      this.metrics.isoFaults.add(1, { kind: 'drop' });
       return undefined;
     }
     const response = answerIsoRequest(this.simulator, request);
     if (response === undefined) return undefined;
-    this.metrics.isoMessages.inc({ mti: request.mti, response_code: String(response.fields.get(39)) });
+    this.metrics.isoMessages.add(1, { mti: request.mti, response_code: String(response.fields.get(39)) });
     return this.deliver(action, response);
   }
 
   private deliver(action: Extract<FaultAction, { kind: 'process' }>, response: IsoMessage): Buffer | undefined {
     if (action.reply === 'none') {
-      this.metrics.isoFaults.inc({ kind: 'timeout' });
+      this.metrics.isoFaults.add(1, { kind: 'timeout' });
       return undefined;
     }
     const frame =
       action.reply === 'garbage'
         ? withLengthPrefix(randomBytes(GARBAGE_BYTES))
         : encodeNetworkFrame(cupNetworkSpec, response);
-    if (action.reply === 'garbage') this.metrics.isoFaults.inc({ kind: 'garbage' });
+    if (action.reply === 'garbage') this.metrics.isoFaults.add(1, { kind: 'garbage' });
     if (action.delayMs === 0) return frame;
     if (this.delayed.size >= LIMITS.isoPendingResponsesPerConnectionMax) {
-      this.metrics.isoFramesRejected.inc({ reason: 'pending_full' });
+      this.metrics.isoFramesRejected.add(1, { reason: 'pending_full' });
       return frame;
     }
-    this.metrics.isoFaults.inc({ kind: 'delay' });
+    this.metrics.isoFaults.add(1, { kind: 'delay' });
     const timer = setTimeout(() => {
       this.delayed.delete(timer);
       if (!this.socket.destroyed) this.socket.write(frame);
@@ -127,7 +127,7 @@ class IsoConnection {
   }
 
   private reject(reason: string, error: unknown): void {
-    this.metrics.isoFramesRejected.inc({ reason });
+    this.metrics.isoFramesRejected.add(1, { reason });
     const code = error instanceof Error && 'code' in error ? String(error.code) : 'UNKNOWN';
     this.socket.destroy(new Error(`ISO frame rejected (${reason}: ${code})`));
   }
@@ -145,13 +145,13 @@ export class IsoServer {
   constructor(simulator: NetworkSimulator, metrics: SimulatorMetrics, logger: IsoServerLogger) {
     this.server = createServer({ noDelay: true }, (socket) => {
       if (this.connections.size >= LIMITS.isoConnectionsMax) {
-        metrics.isoFramesRejected.inc({ reason: 'connections_full' });
+        metrics.isoFramesRejected.add(1, { reason: 'connections_full' });
         socket.destroy();
         return;
       }
       const connection = new IsoConnection(socket, simulator, metrics);
       this.connections.add(socket);
-      metrics.isoConnections.inc();
+      metrics.isoConnections.add(1);
       socket.on('data', (chunk: Buffer) => connection.onData(chunk));
       socket.on('error', (error) =>
         logger.warn({ code: (error as NodeJS.ErrnoException).code, message: error.message }, 'iso connection error'),
@@ -159,7 +159,7 @@ export class IsoServer {
       socket.on('close', () => {
         connection.close();
         this.connections.delete(socket);
-        metrics.isoConnections.dec();
+        metrics.isoConnections.add(-1);
       });
     });
     this.server.maxConnections = LIMITS.isoConnectionsMax;
