@@ -59,6 +59,8 @@ test('testdata holds the published captures', () => {
   expect.ok(vectorNames.includes('signin-0800-single-des'));
   expect.ok(vectorNames.includes('signin-0800-triple-des'));
   expect.ok(vectorNames.includes('balance-inquiry-0200.message'));
+  expect.ok(vectorNames.includes('signin-0810-triple-des'));
+  expect.ok(vectorNames.includes('purchase-0200-contactless.message'));
 });
 
 for (const name of vectorNames) {
@@ -284,4 +286,21 @@ test('error messages never contain field content', () => {
     expect.ok(!error.message.includes('622202'));
     expect.ok(!error.message.includes('6222'));
   }
+});
+
+test('a reversal 0400 built from the published contactless purchase round-trips (self-consistency)', () => {
+  // No public 0400 capture was found; this reversal follows DESIGN.md section 4 (original's fields,
+  // 39 = 98 no response, no PIN block) over the published 0200 purchase vector.
+  const { expected } = readVector('purchase-0200-contactless.message');
+  const purchase = messageFromJson(cupPosSpec, expected);
+  const fields = new Map(purchase.fields);
+  fields.delete(52);
+  fields.delete(53);
+  fields.delete(26);
+  fields.set(39, '98');
+  const reversal: IsoMessage = { mti: '0400', fields };
+  const packed = packMessage(cupPosSpec, reversal);
+  // Bitmap by hand: 2,3,4 | 11-14 | 22,23 | 25 | 35,39 | 41,42 | 49,55 | 60,64.
+  expect.equal(packed.subarray(0, 10).toString('hex').toUpperCase(), '0400703C068022C08211');
+  expect.deepEqual(unpackMessage(cupPosSpec, packed), reversal);
 });

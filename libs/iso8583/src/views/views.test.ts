@@ -176,3 +176,18 @@ test('field 62: sign-in key layouts for 001, 003 and 004', () => {
   expect.throws(() => buildSignInKeys62(withTrack, '003'), isSubfieldError(62));
   expect.throws(() => buildSignInKeys62(keys, '001'), isSubfieldError(62));
 });
+
+test('field 62 of the published 003 sign-in response parses into keys and check values', () => {
+  // testdata/cup-pos/signin-0810-triple-des: a published 0810 capture (easy8583 projects on GitHub).
+  const field62 = Buffer.from(
+    '46F161A743497B32EAC760DF5EA57DF5900ECCE3977731A7EA402DDF0000000000000000CFF1592A',
+    'hex',
+  );
+  const keys = parseSignInKeys62(field62, '003');
+  expect.equal(keys.pinKeyUnderTmk.toString('hex').toUpperCase(), '46F161A743497B32EAC760DF5EA57DF5');
+  expect.equal(keys.pinKeyCheckValue.toString('hex').toUpperCase(), '900ECCE3');
+  expect.equal(keys.macKeyUnderTmk.toString('hex').toUpperCase(), '977731A7EA402DDF');
+  expect.equal(keys.macKeyCheckValue.toString('hex').toUpperCase(), 'CFF1592A');
+  expect.deepEqual(buildSignInKeys62(keys, '003'), field62);
+  expect.equal(parseField60('00000519003').networkManagementCode, '003');
+});
