@@ -123,7 +123,7 @@ describe('SAF store', () => {
     assert.deepEqual(await readQueueSnapshot(db.sql), { depth: 0, oldestAgeSeconds: 0, parked: 0 });
   });
 
-  it('reopens a reversal acknowledged with 25 when a late approval arrives, and then accepts only 00', async () => {
+  it('reopens an acknowledged reversal when a late approval arrives, and then accepts only 00', async () => {
     await insertReversal(db.sql, reversal('auth_late'));
     const [first] = (await claimDueItems(db.sql, 10, retry)).items;
     assert.ok(first !== undefined);
@@ -136,7 +136,8 @@ describe('SAF store', () => {
     assert.equal(again.reversal.reason, 'late_response');
     assert.equal(await markAcknowledged(db.sql, again.safItemId, '25'), false, '25 no longer proves the undo');
     assert.equal(await markAcknowledged(db.sql, again.safItemId, '00'), true);
-    assert.equal(await upsertLateReversal(db.sql, late), false, 'a reversal acknowledged with 00 stays done');
+    await db.sql.query(`UPDATE upstream_saf_items SET state = 'parked', parked_at = now(), acknowledged_at = NULL`);
+    assert.equal(await upsertLateReversal(db.sql, late), false, 'a parked reversal is left to the operator');
   });
 
   it('reports a row whose payload cannot be read instead of failing the batch, and parks it', async () => {

@@ -46,11 +46,11 @@ export async function insertReversal(queryable: Queryable, reversal: UpstreamRev
 }
 
 /**
- * A late approval must be reversed even when the timeout reversal already came back "original not
- * found" (25/12): the network may have seen the reversal before the original. The row is marked
- * `late_approval_seen` (so only a 00 completes it from now on), gains the late answer's RRN and auth
- * code, and is reopened if it was acknowledged with 25/12. A parked row or one acknowledged with 00
- * is left alone. Returns true when the reversal is (again) pending.
+ * A late approval must be reversed even when the timeout reversal was already acknowledged: a 25
+ * ("original not found") or even a 00 may have answered a reversal that overtook the original at the
+ * network. Reversals are idempotent at the network, so the row is reopened (attempts reset), marked
+ * `late_approval_seen` (from now on only a 00 completes it) and gains the late answer's RRN and auth
+ * code. A parked row is left to the operator. Returns true when the reversal is (again) pending.
  */
 export async function upsertLateReversal(queryable: Queryable, reversal: UpstreamReversal): Promise<boolean> {
   assert(reversal.reason === 'late_response', 'only late answers reopen a reversal');
@@ -66,7 +66,7 @@ export async function upsertLateReversal(queryable: Queryable, reversal: Upstrea
        next_attempt_at = CASE WHEN item.state = 'acknowledged' THEN now() ELSE item.next_attempt_at END,
        acknowledged_at = NULL,
        updated_at = now()
-     WHERE item.state = 'pending' OR (item.state = 'acknowledged' AND item.last_response_code IN ('25', '12'))
+     WHERE item.state IN ('pending', 'acknowledged')
      RETURNING item.state`,
     [reversal.txnId, reversal.reason, reversal.amountFen, payloadOf(reversal)],
   );
