@@ -16,7 +16,7 @@ export const LIMITS = {
   completionOverHoldPercentMax: 15n,
   /** One ISO 8583 message body, in bytes (the 2-byte length header can say at most 65535). */
   isoMessageBytesMax: 8_192,
-  /** Bytes buffered on one ISO connection before it is closed as abusive. */
+  /** Answer bytes queued to a peer that does not read before its connection is closed. */
   isoConnectionBufferBytesMax: 1_048_576,
   /** Concurrent ISO connections. */
   isoConnectionsMax: 256,

@@ -72,7 +72,7 @@ describe('cards', () => {
     expect.equal('pin' in read.body, false);
   });
 
-  test('refusals: duplicate PAN 409, bad Luhn 400, bad expiry 400, unknown card 404', async () => {
+  test('refusals: duplicate PAN 409, bad Luhn 400, bad expiry 400, unknown card 404, bad ID number 400', async () => {
     expect.equal(
       (
         await call('POST', '/cards', {
@@ -102,6 +102,14 @@ describe('cards', () => {
       400,
     );
     expect.equal((await call('GET', '/cards/6217000000000000000')).status, 404);
+    const badId = await call('POST', '/cards', {
+      pin: '1234',
+      expiry: '3012',
+      kind: 'debit',
+      balanceFen: 1,
+      idNumber: '110105194912310021',
+    });
+    expect.equal(badId.body.error, 'ID_NUMBER_INVALID');
   });
 
   test('PATCH changes status, balance and resets PIN tries', async () => {

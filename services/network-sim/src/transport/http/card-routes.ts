@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from '@sinclair/typebox';
 import { availableFen, type Card, CARD_KINDS, CARD_STATUSES } from '../../domain/card.ts';
+import { isValidIdNumber } from '../../domain/identity.ts';
 import type { NetworkSimulator } from '../../simulator.ts';
 import {
   ErrorBody,
@@ -99,6 +100,9 @@ export function cardRoutes(simulator: NetworkSimulator, pinTriesMax: number): Fa
       { schema: { body: CreateCardBody, response: { 201: CardView, 400: ErrorBody, 409: ErrorBody, 507: ErrorBody } } },
       async (request, reply) => {
         const body = request.body;
+        if (body.idNumber !== undefined && !isValidIdNumber(body.idNumber)) {
+          return reply.code(400).send(errorBody('ID_NUMBER_INVALID', 'idNumber fails the GB 11643 check character'));
+        }
         const result = simulator.cardAdmin.create({
           pan: body.pan,
           pin: body.pin,

@@ -72,8 +72,16 @@ class IsoConnection {
       const frame = this.handleFrame(body);
       if (frame !== undefined) immediate.push(frame);
     }
-    if (immediate.length > 0 && !this.socket.destroyed) {
-      this.socket.write(immediate.length === 1 ? (immediate[0] as Buffer) : Buffer.concat(immediate));
+    if (immediate.length > 0) this.write(immediate.length === 1 ? (immediate[0] as Buffer) : Buffer.concat(immediate));
+  }
+
+  /** Writes answers; a peer that stops reading while answers pile up is disconnected. */
+  private write(bytes: Buffer): void {
+    if (this.socket.destroyed) return;
+    this.socket.write(bytes);
+    if (this.socket.writableLength > LIMITS.isoConnectionBufferBytesMax) {
+      this.metrics.isoFramesRejected.add(1, { reason: 'slow_reader' });
+      this.socket.destroy();
     }
   }
 
@@ -120,7 +128,7 @@ class IsoConnection {
     this.metrics.isoFaults.add(1, { kind: 'delay' });
     const timer = setTimeout(() => {
       this.delayed.delete(timer);
-      if (!this.socket.destroyed) this.socket.write(frame);
+      this.write(frame);
     }, action.delayMs);
     this.delayed.add(timer);
     return undefined;
