@@ -1,4 +1,4 @@
-import { cupEcbMac, pinBlockFormat0, tripleDesEncryptEcb, unwrapSignInKeys } from '@acq/crypto';
+import { cupEcbMac, DesEcbKey, pinBlockFormat0, unwrapSignInKeys } from '@acq/crypto';
 import {
   cupPosSpec,
   type DecodedTerminalFrame,
@@ -73,9 +73,12 @@ export class TerminalSimulator {
   readonly #timeoutMs: number;
   #stan = 0;
   batchNumber = '000001';
-  #pik: Buffer | undefined;
-  #mak: Buffer | undefined;
+  /** Working keys as long-lived cipher objects: one cipher per key, not one per message. */
+  #pik: DesEcbKey | undefined;
+  #mak: DesEcbKey | undefined;
   readonly #journal = new Map<string, TransactionResult>();
+  /** The last financial request sent: what a terminal reverses when its reply does not come. */
+  lastRequest: IsoMessage | undefined;
 
   constructor(connection: TerminalConnection, identity: TerminalIdentity, options: { timeoutMs?: number } = {}) {
     this.identity = identity;
@@ -103,8 +106,8 @@ export class TerminalSimulator {
       const field62 = result.response.fields.get(62);
       if (!Buffer.isBuffer(field62)) throw new Error('0810 without field 62');
       const keys = unwrapSignInKeys(Buffer.from(this.identity.tmkHex, 'hex'), field62, keyMode);
-      this.#pik = keys.pik;
-      this.#mak = keys.mak;
+      this.#pik = new DesEcbKey(keys.pik);
+      this.#mak = new DesEcbKey(keys.mak);
       const field60 = result.response.fields.get(60);
       if (typeof field60 === 'string' && field60.length >= 8) this.batchNumber = field60.slice(2, 8);
     }
@@ -238,6 +241,7 @@ export class TerminalSimulator {
     options: PaymentOptions,
   ): Promise<TransactionResult> {
     const { request, stan } = this.buildFinancial(kind, card, amountFen, original, options);
+    this.lastRequest = request;
     const result = await this.#send(kind, request, stan, amountFen);
     if (result.responseCode === '00' && kind !== 'BALANCE_INQUIRY') {
       this.#journal.set(stan, result);
@@ -255,7 +259,7 @@ export class TerminalSimulator {
     else fields.push([23, '001'], [55, SIMULATED_ICC_DATA]);
     if (withPin && card.pin !== undefined) {
       if (this.#pik === undefined) throw new Error('sign in before sending a PIN');
-      fields.push([52, tripleDesEncryptEcb(this.#pik, pinBlockFormat0(card.pin, card.pan))], [26, '12']);
+      fields.push([52, this.#pik.encrypt(pinBlockFormat0(card.pin, card.pan))], [26, '12']);
       fields.push([53, '2600000000000000']);
     }
     return fields;
