@@ -3,7 +3,7 @@
  * velocity), a masked form for receipts (first 6, last 4), and, where a later step needs it, encrypted
  * by the PAN vault. Track data and PIN blocks are never kept.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { assert } from '@acq/assert';
 
 const PAN_PATTERN = /^[0-9]{12,19}$/;
@@ -33,10 +33,18 @@ export function maskPan(pan: string): string {
   return `${pan.slice(0, 6)}${'*'.repeat(pan.length - 10)}${pan.slice(-4)}`;
 }
 
+/** Imported once per key: re-importing raw key bytes on every HMAC costs more than the HMAC itself. */
+const importedTokenKeys = new WeakMap<Uint8Array, KeyObject>();
+
 export function cardToken(pan: string, tokenKey: Uint8Array): string {
   assert(tokenKey.length >= 16, 'the card token key has at least 128 bits');
   assert(PAN_PATTERN.test(pan), 'cardToken needs a PAN');
-  return createHmac('sha256', tokenKey).update(pan).digest('hex');
+  let keyObject = importedTokenKeys.get(tokenKey);
+  if (keyObject === undefined) {
+    keyObject = createSecretKey(tokenKey);
+    importedTokenKeys.set(tokenKey, keyObject);
+  }
+  return createHmac('sha256', keyObject).update(pan).digest('hex');
 }
 
 /** Track 2 is "PAN=YYMM...": the PAN and expiry a swiped or dipped card carries. */

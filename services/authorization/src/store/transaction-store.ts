@@ -134,18 +134,24 @@ export class TransactionStore {
     return row === undefined ? undefined : transactionFromRow(row);
   }
 
+  /**
+   * One INSERT is atomic on its own, so intents need no explicit transaction (two round trips fewer).
+   * Conflicting keys are read back afterwards; a row that conflicts was committed before this one.
+   */
   async #writeIntents(rows: readonly IntentRow[]): Promise<IntentResult[]> {
-    return withTransaction(this.#pool, async (client) => {
-      const inserted = await client.query<{ txn_id: string }>(INSERT_INTENTS_SQL, intentColumns(rows));
-      const insertedIds = new Set(inserted.rows.map((row) => row.txn_id));
-      const conflicting = rows.filter((row) => !insertedIds.has(row.txnId));
-      const existingByKey = await loadByKeys(client, conflicting);
-      return rows.map((row): IntentResult => {
-        if (insertedIds.has(row.txnId)) return { kind: 'recorded' };
-        const existing = existingByKey.get(keyOf(row));
-        assert(existing !== undefined, 'a conflicting intent has a stored row with its key');
-        return { kind: 'duplicate', existing };
-      });
+    const inserted = await this.#pool.query<{ txn_id: string }>({
+      name: 'authorization-insert-intents',
+      text: INSERT_INTENTS_SQL,
+      values: intentColumns(rows),
+    });
+    const insertedIds = new Set(inserted.rows.map((row) => row.txn_id));
+    const conflicting = rows.filter((row) => !insertedIds.has(row.txnId));
+    const existingByKey = await loadByKeys(this.#pool, conflicting);
+    return rows.map((row): IntentResult => {
+      if (insertedIds.has(row.txnId)) return { kind: 'recorded' };
+      const existing = existingByKey.get(keyOf(row));
+      assert(existing !== undefined, 'a conflicting intent has a stored row with its key');
+      return { kind: 'duplicate', existing };
     });
   }
 
@@ -175,7 +181,7 @@ function keyOf(row: { terminalId: string; batchNumber: string; stan: string }): 
   return `${row.terminalId}|${row.batchNumber}|${row.stan}`;
 }
 
-async function loadByKeys(client: pg.PoolClient, rows: readonly IntentRow[]): Promise<Map<string, StoredTransaction>> {
+async function loadByKeys(client: pg.Pool, rows: readonly IntentRow[]): Promise<Map<string, StoredTransaction>> {
   const found = new Map<string, StoredTransaction>();
   if (rows.length === 0) return found;
   const result = await client.query<TransactionRow>(
