@@ -51,5 +51,11 @@ describe('resolveUpstreamLimits', () => {
     );
     assert.throws(() => resolveUpstreamLimits({ connectionCountMax: 0 }), /at least one/);
     assert.throws(() => resolveUpstreamLimits({ safBatchSize: 1.5 }), /integer/);
+    assert.equal(resolveUpstreamLimits({ requestTimeoutMsDefault: 20_000 }).requestTimeoutMsDefault, 20_000);
+    assert.throws(() => resolveUpstreamLimits({ requestTimeoutMsDefault: 30_001 }), /never raised \(max 30000\)/);
+    assert.throws(
+      () => resolveUpstreamLimits({ requestTimeoutMsDefault: 10_000, requestTimeoutMsMax: 5_000 }),
+      /within its maximum/,
+    );
   });
 });

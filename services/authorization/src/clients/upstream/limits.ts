@@ -17,6 +17,8 @@ export const UPSTREAM_LIMITS = {
   requestTimeoutMsDefault: 3_000,
   /** Upper bound of any single upstream wait (the pipeline's UPSTREAM_TIMEOUT_MS_MAX is the same 30 s). */
   requestTimeoutMsMax: 30_000,
+  /** At shutdown, answers still in flight are awaited this long; the rest are failed as timeouts and reversed. */
+  shutdownDrainMs: 5_000,
   /** Echo (0800, 70 = 301) after this much silence on a connection. */
   echoIntervalMs: 30_000,
   /** An echo or sign-on without an answer within this time marks the connection dead. */
@@ -77,17 +79,26 @@ assert(
   'STANs in use (in flight + remembered late) must leave most of the n6 space free',
 );
 
-/** Applies overrides, refusing any that raise a limit or are not positive integers. */
+/**
+ * Applies overrides, refusing any that raise a limit or are not positive integers. The default
+ * request timeout is a setting rather than a bound: it may be anything up to `requestTimeoutMsMax`.
+ */
 export function resolveUpstreamLimits(overrides: Partial<UpstreamLimits> = {}): UpstreamLimits {
   const resolved: UpstreamLimits = { ...UPSTREAM_LIMITS };
   for (const [name, value] of Object.entries(overrides)) {
     const key = name as keyof UpstreamLimits;
     assert(key in UPSTREAM_LIMITS, `unknown upstream limit ${name}`);
     assert(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0, `limit ${name} must be an integer`);
-    assert(value <= UPSTREAM_LIMITS[key], `limit ${name} may be lowered, never raised (max ${UPSTREAM_LIMITS[key]})`);
+    const ceiling = key === 'requestTimeoutMsDefault' ? UPSTREAM_LIMITS.requestTimeoutMsMax : UPSTREAM_LIMITS[key];
+    assert(value <= ceiling, `limit ${name} may be lowered, never raised (max ${ceiling})`);
     resolved[key] = value;
   }
   assert(resolved.connectionCountMax >= 1, 'at least one upstream connection');
+  assert(resolved.requestTimeoutMsDefault >= 1, 'the default request timeout is positive');
+  assert(
+    resolved.requestTimeoutMsDefault <= resolved.requestTimeoutMsMax,
+    'default request timeout within its maximum',
+  );
   assert(resolved.reconnectBackoffMsMin <= resolved.reconnectBackoffMsMax, 'reconnect backoff min <= max');
   assert(resolved.safRetryIntervalMs <= resolved.safRetryIntervalMsMax, 'SAF retry interval <= its cap');
   return resolved;

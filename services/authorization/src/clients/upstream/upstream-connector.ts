@@ -181,7 +181,7 @@ class Connector implements UpstreamConnector {
 
   async close(): Promise<void> {
     await this.#worker?.stop();
-    await this.#pool.close(this.#limits.requestTimeoutMsDefault);
+    await this.#pool.close(Math.min(this.#limits.requestTimeoutMsDefault, this.#limits.shutdownDrainMs));
   }
 
   async send(request: UpstreamRequest, options: { timeoutMs?: number } = {}): Promise<UpstreamResult> {
