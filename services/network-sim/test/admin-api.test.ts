@@ -362,60 +362,56 @@ describe('identity and SMS', () => {
 });
 
 describe('clearing, disputes and faults', () => {
-  test('the clearing file lists approved financial transactions with injected long, short and mismatch items', async () => {
-    const pan = await newCard();
-    const keys = {
-      stan: '000001',
-      transmissionDateTime: '1122020000',
-      terminalId: 'TCLR0001',
-      merchantId: '898310053110009',
-      rrn: '',
-      acquirerId: '',
-    };
-    const base = {
+  const CLEARING_TERMINAL = 'TCLR0001';
+  const CLEARING_MERCHANT = '898310053110009';
+
+  function approve(pan: string, stan: string, operation: 'purchase' | 'balanceInquiry', amountFen: bigint) {
+    return simulator.issuer.authorize({
       mti: '0200',
-      processingCode: '000000',
+      processingCode: operation === 'purchase' ? '000000' : '310000',
+      operation,
       pan,
       expiry: undefined,
       pinBlock: undefined,
+      amountFen: amountFen as never,
+      keys: {
+        stan,
+        transmissionDateTime: '1122020000',
+        terminalId: CLEARING_TERMINAL,
+        merchantId: CLEARING_MERCHANT,
+        rrn: '',
+        acquirerId: '',
+      },
       original: undefined,
-    };
-    const first = simulator.issuer.authorize({ ...base, operation: 'purchase', amountFen: 1_000n as never, keys });
-    const second = simulator.issuer.authorize({
-      ...base,
-      operation: 'purchase',
-      amountFen: 2_000n as never,
-      keys: { ...keys, stan: '000002' },
     });
-    simulator.issuer.authorize({
-      ...base,
-      operation: 'balanceInquiry',
-      amountFen: 0n as never,
-      keys: { ...keys, stan: '000003' },
-    });
-    const date = clearingDate(clock.now());
-    const approvals = await call('GET', `/network/approvals?date=${date}&terminalId=TCLR0001`);
-    expect.equal(approvals.body.total, 3);
+  }
+
+  async function clearingLinesOf(date: string): Promise<string[]> {
     const file = (await call('GET', `/network/clearing-files/${date}`)).body as string;
-    const ours = file.split('\n').filter((line) => line.includes('TCLR0001'));
-    expect.equal(ours.length, 2);
-    expect.match(
-      ours[0] ?? '',
-      new RegExp(
-        `\\|PURCHASE\\|D\\|TCLR0001\\|898310053110009\\|000001\\|1122020000\\|${first.rrn}\\|${first.authCode}\\|1000\\|621700\\*+`,
-      ),
-    );
+    return file.split('\n').filter((line) => line.includes(CLEARING_TERMINAL));
+  }
+
+  test('the clearing file lists approved financial transactions with injected long, short and mismatch items', async () => {
+    const pan = await newCard();
+    const first = approve(pan, '000001', 'purchase', 1_000n);
+    const second = approve(pan, '000002', 'purchase', 2_000n);
+    approve(pan, '000003', 'balanceInquiry', 0n);
+    const date = clearingDate(clock.now());
+    const approvals = await call('GET', `/network/approvals?date=${date}&terminalId=${CLEARING_TERMINAL}`);
+    expect.equal(approvals.body.total, 3);
+    const lines = await clearingLinesOf(date);
+    expect.equal(lines.length, 2);
+    const expected = `\\|PURCHASE\\|D\\|${CLEARING_TERMINAL}\\|${CLEARING_MERCHANT}\\|000001\\|1122020000\\|${first.rrn}\\|${first.authCode}\\|1000\\|621700\\*+`;
+    expect.match(lines[0] ?? '', new RegExp(expected));
     await call('POST', '/network/clearing-injections', { date, kind: 'short', rrn: first.rrn });
     await call('POST', '/network/clearing-injections', { date, kind: 'mismatch', rrn: second.rrn, amountFen: '5' });
     const long = await call('POST', '/network/clearing-injections', {
       date,
       kind: 'long',
-      terminalId: 'TCLR0001',
-      merchantId: '898310053110009',
+      terminalId: CLEARING_TERMINAL,
+      merchantId: CLEARING_MERCHANT,
     });
-    const injected = ((await call('GET', `/network/clearing-files/${date}`)).body as string)
-      .split('\n')
-      .filter((line) => line.includes('TCLR0001'));
+    const injected = await clearingLinesOf(date);
     expect.equal(
       injected.some((line) => line.includes(`|${first.rrn}|`)),
       false,
@@ -433,16 +429,25 @@ describe('clearing, disputes and faults', () => {
       404,
     );
     await call('DELETE', `/network/clearing-injections/${date}`);
-    const dispute = await call('POST', '/network/disputes', {
-      terminalId: 'TCLR0001',
-      merchantId: '898310053110009',
-      rrn: second.rrn,
+    expect.equal((await clearingLinesOf(date)).length, 2);
+  });
+
+  test('a chargeback is listed in the dispute file and credits the cardholder; unknown RRNs are refused', async () => {
+    const pan = await newCard();
+    const purchase = approve(pan, '000101', 'purchase', 1_000n);
+    const date = clearingDate(clock.now());
+    const body = {
+      terminalId: CLEARING_TERMINAL,
+      merchantId: CLEARING_MERCHANT,
+      rrn: purchase.rrn,
       reasonCode: '4837',
-    });
-    expect.equal(dispute.status, 201);
+    };
+    expect.equal((await call('POST', '/network/disputes', { ...body, amountFen: '1001' })).status, 409);
+    expect.equal((await call('POST', '/network/disputes', body)).status, 201);
+    expect.equal((await call('POST', '/network/disputes', { ...body, rrn: '000000000000' })).status, 404);
     const disputes = (await call('GET', `/network/dispute-files/${date}`)).body as string;
-    expect.match(disputes, new RegExp(`CHARGEBACK\\|4837\\|TCLR0001.*\\|${second.rrn}\\|`));
-    expect.equal((await call('GET', `/cards/${pan}`)).body.balanceFen, '99000');
+    expect.match(disputes, new RegExp(`CHARGEBACK\\|4837\\|${CLEARING_TERMINAL}.*\\|${purchase.rrn}\\|`));
+    expect.equal((await call('GET', `/cards/${pan}`)).body.balanceFen, '100000');
   });
 
   test('PUT /faults validates and stores the knobs; DELETE clears them', async () => {

@@ -54,10 +54,13 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
     });
   }
 
-  await app.register(cardRoutes(options.simulator, LIMITS.pinTriesMax));
-  await app.register(networkRoutes(options.simulator));
-  await app.register(walletRoutes(options.simulator, options.callbacks));
-  await app.register(bankRoutes(options.simulator));
-  await app.register(identityRoutes(options.simulator));
+  const plugins = [
+    cardRoutes(options.simulator, LIMITS.pinTriesMax),
+    ...networkRoutes(options.simulator),
+    ...walletRoutes(options.simulator, options.callbacks),
+    ...bankRoutes(options.simulator),
+    ...identityRoutes(options.simulator),
+  ];
+  for (const plugin of plugins) await app.register(plugin);
   return app;
 }

@@ -77,7 +77,8 @@ function bankError(code: keyof typeof BANK_ERRORS) {
 
 const TransferResponses = { 200: TransferView, 202: TransferView, 400: ErrorBody, 409: ErrorBody, 507: ErrorBody };
 
-export function bankRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
+/** Payouts: submit (202) and query by the platform payout id. */
+function payoutRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
   const bank = simulator.bank;
   return async (app) => {
     app.post('/bank/payouts', { schema: { body: PayoutBody, response: TransferResponses } }, async (request, reply) => {
@@ -108,7 +109,13 @@ export function bankRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypeb
         return transferView(payout);
       },
     );
+  };
+}
 
+/** Micro-deposits, debits and the transfers of an account. */
+function transferRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
+  const bank = simulator.bank;
+  return async (app) => {
     app.post(
       '/bank/micro-deposits',
       { schema: { body: MicroDepositBody, response: TransferResponses } },
@@ -162,7 +169,13 @@ export function bankRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypeb
       { schema: { response: { 200: Type.Required(BankFaultsSchema) } } },
       async () => bank.faults,
     );
+  };
+}
 
+/** Fault knobs of the bank rails. */
+function bankFaultRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
+  const bank = simulator.bank;
+  return async (app) => {
     app.put(
       '/bank/faults',
       { schema: { body: BankFaultsSchema, response: { 200: Type.Required(BankFaultsSchema) } } },
@@ -178,4 +191,9 @@ export function bankRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypeb
       return reply.code(204).send();
     });
   };
+}
+
+/** Bank rails over HTTP, one plugin per area. */
+export function bankRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox[] {
+  return [payoutRoutes(simulator), transferRoutes(simulator), bankFaultRoutes(simulator)];
 }

@@ -50,7 +50,8 @@ const SmsView = Type.Object(
   { additionalProperties: false },
 );
 
-export function identityRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
+/** 3/4-element verification, zero-amount card verification and lockout counters. */
+function verificationRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
   const identity = simulator.identity;
   return async (app) => {
     app.post(
@@ -113,7 +114,12 @@ export function identityRoutes(simulator: NetworkSimulator): FastifyPluginAsyncT
       identity.unlock(request.params.cardNumber);
       return reply.code(204).send();
     });
+  };
+}
 
+/** SMS the platform sends and tests read. */
+function smsRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
+  return async (app) => {
     app.post(
       '/sms',
       {
@@ -148,4 +154,9 @@ export function identityRoutes(simulator: NetworkSimulator): FastifyPluginAsyncT
       }),
     );
   };
+}
+
+/** Identity verification and SMS, one plugin per area. */
+export function identityRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox[] {
+  return [verificationRoutes(simulator), smsRoutes(simulator)];
 }

@@ -151,7 +151,8 @@ function faultsView(faults: IsoFaults): Static<typeof IsoFaultsView> {
 
 const INVALID_DATE = errorBody('DATE_INVALID', 'date must be a calendar date YYYYMMDD');
 
-export function networkRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
+/** The approved set per clearing date, the clearing file and its injections. */
+function approvalAndClearingRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/network/approvals',
@@ -210,7 +211,12 @@ export function networkRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTy
       simulator.clearing.clearInjections(request.params.date);
       return reply.code(204).send();
     });
+  };
+}
 
+/** Chargebacks and retrieval requests, and the dispute file. */
+function disputeRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
+  return async (app) => {
     app.post(
       '/network/disputes',
       { schema: { body: DisputeBody, response: { 201: DisputeView, 404: ErrorBody, 409: ErrorBody, 507: ErrorBody } } },
@@ -250,7 +256,12 @@ export function networkRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTy
         return reply.type('text/plain; charset=utf-8').send(simulator.clearing.disputeFile(request.params.date));
       },
     );
+  };
+}
 
+/** Fault knobs of the ISO 8583 link. */
+function isoFaultRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
+  return async (app) => {
     app.get('/faults', { schema: { response: { 200: IsoFaultsView } } }, async () => faultsView(simulator.isoFaults));
 
     app.put('/faults', { schema: { body: IsoFaultsSchema, response: { 200: IsoFaultsView } } }, async (request) => {
@@ -265,4 +276,9 @@ export function networkRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTy
       return reply.code(204).send();
     });
   };
+}
+
+/** The card network side of the admin API, one plugin per area. */
+export function networkRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox[] {
+  return [approvalAndClearingRoutes(simulator), disputeRoutes(simulator), isoFaultRoutes(simulator)];
 }

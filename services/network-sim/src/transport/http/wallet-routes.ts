@@ -157,11 +157,12 @@ function orderInput(body: Static<typeof OrderBody>) {
   };
 }
 
-export function walletRoutes(simulator: NetworkSimulator, callbacks: HttpCallbackSender): FastifyPluginAsyncTypebox {
+const orderResponse = { response: { 200: OrderView } };
+
+/** Platform-facing provider APIs: micropay, orders, query, revoke, close, refunds. */
+function platformWalletRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
   const wallet = simulator.wallet;
   return async (app) => {
-    const orderResponse = { response: { 200: OrderView } };
-
     app.post(
       '/wallet/:provider/micropay',
       { schema: { params: ProviderParams, body: MicropayBody, ...orderResponse } },
@@ -208,7 +209,13 @@ export function walletRoutes(simulator: NetworkSimulator, callbacks: HttpCallbac
           ),
         ),
     );
+  };
+}
 
+/** Test-facing wallet users and payment codes. */
+function walletUserRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
+  const wallet = simulator.wallet;
+  return async (app) => {
     app.post(
       '/wallet/users',
       { schema: { body: CreateUserBody, response: { 201: UserView, 507: ErrorBody } } },
@@ -254,7 +261,13 @@ export function walletRoutes(simulator: NetworkSimulator, callbacks: HttpCallbac
         return reply.code(201).send({ paymentCode: issued.value.code, expiresAt: isoTime(issued.value.expiresAtMs) });
       },
     );
+  };
+}
 
+/** Test-facing user actions: pay a code URL, decide a USERPAYING order. */
+function walletUserActionRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
+  const wallet = simulator.wallet;
+  return async (app) => {
     app.post(
       '/wallet/users/:userId/payments',
       {
@@ -284,7 +297,13 @@ export function walletRoutes(simulator: NetworkSimulator, callbacks: HttpCallbac
       },
       async (request) => orderView(wallet.userDecides(request.params.orderId, request.body.decision)),
     );
+  };
+}
 
+/** Callback delivery log and wallet fault knobs. */
+function walletOpsRoutes(simulator: NetworkSimulator, callbacks: HttpCallbackSender): FastifyPluginAsyncTypebox {
+  const wallet = simulator.wallet;
+  return async (app) => {
     app.get(
       '/wallet/callbacks',
       {
@@ -321,4 +340,14 @@ export function walletRoutes(simulator: NetworkSimulator, callbacks: HttpCallbac
       return reply.code(204).send();
     });
   };
+}
+
+/** Wallet providers over HTTP, one plugin per area. */
+export function walletRoutes(simulator: NetworkSimulator, callbacks: HttpCallbackSender): FastifyPluginAsyncTypebox[] {
+  return [
+    platformWalletRoutes(simulator),
+    walletUserRoutes(simulator),
+    walletUserActionRoutes(simulator),
+    walletOpsRoutes(simulator, callbacks),
+  ];
 }
