@@ -141,6 +141,7 @@ test('the key cache stays correct past its bound and bad keys are refused', () =
   }
   expect.throws(() => new SoftwareHsm({ masterKeyHex: '0123' }), code('BAD_KEY'));
   expect.throws(() => new SoftwareHsm({ masterKeyHex: '0123456789ABCDEF' }), code('BAD_KEY'));
-  expect.throws(() => small.generateMac('XYZ', mab), code('BAD_KEY'));
+  expect.throws(() => small.generateMac('XYZ', mab), code('BAD_KEY_BLOB'));
+  expect.throws(() => small.translatePinBlock('00', Buffer.alloc(8), PAN, '00'), code('BAD_KEY_BLOB'));
   expect.throws(() => small.importKey('0123456789ABCDEG'), code('BAD_KEY'));
 });

@@ -63,9 +63,12 @@ export interface Hsm {
   decryptTrackData(tdkUnderMasterKey: string, track: string): string;
 }
 
-function parseKeyHex(hex: string, what: string): Buffer {
-  const valid = /^[0-9A-Fa-f]*$/.test(hex) && (hex.length === 16 || hex.length === 32 || hex.length === 48);
-  if (!valid) throw new CryptoError('BAD_KEY', `${what} must be 16, 32 or 48 hex digits`);
+function parseKeyHex(hex: string, what: string, code: 'BAD_KEY' | 'BAD_KEY_BLOB' = 'BAD_KEY'): Buffer {
+  const valid =
+    typeof hex === 'string' &&
+    /^[0-9A-Fa-f]*$/.test(hex) &&
+    (hex.length === 16 || hex.length === 32 || hex.length === 48);
+  if (!valid) throw new CryptoError(code, `${what} must be 16, 32 or 48 hex digits`);
   return Buffer.from(hex, 'hex');
 }
 
@@ -205,7 +208,7 @@ export class SoftwareHsm implements Hsm {
       this.#keyCache.set(cacheKey, cached);
       return cached;
     }
-    const blob = parseKeyHex(keyUnderMasterKey, `${usage} blob`);
+    const blob = parseKeyHex(keyUnderMasterKey, `${usage} blob`, 'BAD_KEY_BLOB');
     const clear = (this.#variantCiphers.get(usage) as DesEcbKey).decrypt(blob);
     const cipher = new DesEcbKey(clear);
     clear.fill(0);
