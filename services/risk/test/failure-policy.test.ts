@@ -80,7 +80,7 @@ describe('risk store is down (nothing listening)', () => {
   });
   after(async () => rig.close());
 
-  it('declines pre-auth with 96 and records the assessment for the operator', async () => {
+  it('declines pre-auth with 96 and still hands the assessment to the monitor', async () => {
     const outcome = await assessTransaction(rig.deps, purchaseInput({ kind: 'preauth' }), 20);
     assert.equal(outcome.responseCode, '96');
     assert.ok(ruleNames(outcome).includes('limit.unavailable'));

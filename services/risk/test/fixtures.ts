@@ -112,10 +112,19 @@ export async function createRig(
     suspendedT0,
     async close() {
       if (options.redisUrl === undefined && options.redis === undefined) {
-        const keys = await redis.keys(`${prefix}*`);
-        if (keys.length > 0) await redis.del(...keys);
+        await deleteKeysWithPrefix(redis, prefix);
       }
       redis.disconnect();
     },
   };
+}
+
+/** SCAN-based cleanup: KEYS would block a Redis shared with every other engineer's tests. */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
 }

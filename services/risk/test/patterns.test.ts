@@ -13,7 +13,7 @@ import {
 } from '../src/domain/pattern-rules.ts';
 import { defaultRiskPolicy } from '../src/domain/policy.ts';
 import { PatternWindows } from '../src/store/pattern-windows.ts';
-import { createRig, DAYTIME_MS, type TestRig } from './fixtures.ts';
+import { createRig, DAYTIME_MS, deleteKeysWithPrefix, type TestRig } from './fixtures.ts';
 
 const policy = defaultRiskPolicy();
 /** 2026-11-22 02:00 Asia/Shanghai. */
@@ -26,8 +26,7 @@ before(async () => {
   windows = new PatternWindows(rig.redis, `${uniqueSuffix()}:`);
 });
 after(async () => {
-  const keys = await rig.redis.keys(`${windowsPrefix}*`);
-  if (keys.length > 0) await rig.redis.del(...keys);
+  await deleteKeysWithPrefix(rig.redis, windowsPrefix);
   await rig.close();
 });
 

@@ -41,7 +41,7 @@ import { credentials, type ServiceError } from '@grpc/grpc-js';
 import pg from 'pg';
 import { defaultRiskPolicy } from '../src/domain/policy.ts';
 import { type RiskApp, startRiskApp } from '../src/risk-app.ts';
-import { REDIS_URL, uniquePrefix } from './fixtures.ts';
+import { deleteKeysWithPrefix, REDIS_URL, uniquePrefix } from './fixtures.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const schema = `risk_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -137,8 +137,7 @@ after(async () => {
   await admin.end();
   const { Redis } = await import('ioredis');
   const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeysWithPrefix(redis, prefix);
   redis.disconnect();
 });
 

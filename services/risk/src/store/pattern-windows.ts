@@ -9,28 +9,51 @@ import type { PatternObservation, WindowCounts } from '../domain/pattern-rules.t
 import type { RiskPolicy } from '../domain/policy.ts';
 import { PATTERN_WINDOW_MEMBERS_MAX } from '../limits.ts';
 
+// Windows an observation does not qualify for are left untouched (count 0): a pattern fires only on
+// an observation that itself belongs to it. The ticket window keeps a running sum beside the set
+// ("<key>:sum") so the average never needs a scan: expired samples are subtracted as they leave.
 const OBSERVE_SCRIPT = `
 local now = tonumber(ARGV[1])
 local membersMax = tonumber(ARGV[2])
-local function slide(key, windowMs, member, enabled)
+local function slide(key, windowMs, member)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - windowMs)
-  if enabled then
-    redis.call('ZADD', key, now, member)
-    redis.call('ZREMRANGEBYRANK', key, 0, -(membersMax + 1))
-    redis.call('PEXPIRE', key, windowMs)
+  redis.call('ZADD', key, now, member)
+  local size = redis.call('ZCARD', key)
+  if size > membersMax then
+    redis.call('ZREMRANGEBYRANK', key, 0, size - membersMax - 1)
+    size = membersMax
   end
-  return redis.call('ZCARD', key)
+  redis.call('PEXPIRE', key, windowMs)
+  return size
 end
-local cards = slide(KEYS[1], tonumber(ARGV[3]), ARGV[8], ARGV[8] ~= '')
-local merchants = slide(KEYS[2], tonumber(ARGV[4]), ARGV[9], ARGV[8] ~= '')
-local night = slide(KEYS[3], tonumber(ARGV[5]), ARGV[10], ARGV[11] == '1')
-local under = slide(KEYS[4], tonumber(ARGV[6]), ARGV[10], ARGV[12] == '1')
-local samples = slide(KEYS[5], tonumber(ARGV[7]), ARGV[10] .. ':' .. ARGV[13], ARGV[14] == '1')
-local sum = 0
-if ARGV[14] == '1' then
-  for _, member in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
-    sum = sum + tonumber(string.match(member, ':(%d+)$'))
+local function slideWithSum(key, windowMs, member, amount)
+  local sumKey = key .. ':sum'
+  local expired = redis.call('ZRANGEBYSCORE', key, '-inf', now - windowMs, 'LIMIT', 0, membersMax)
+  local size = redis.call('ZCARD', key) - #expired
+  if size >= membersMax then
+    local oldest = redis.call('ZRANGE', key, #expired, #expired + size - membersMax)
+    for _, member in ipairs(oldest) do expired[#expired + 1] = member end
   end
+  for _, old in ipairs(expired) do
+    redis.call('DECRBY', sumKey, tonumber(string.match(old, ':(%d+)$')))
+    redis.call('ZREM', key, old)
+  end
+  redis.call('ZADD', key, now, member)
+  local sum = redis.call('INCRBY', sumKey, amount)
+  redis.call('PEXPIRE', key, windowMs)
+  redis.call('PEXPIRE', sumKey, windowMs)
+  return {redis.call('ZCARD', key), sum}
+end
+local cards, merchants, night, under, samples, sum = 0, 0, 0, 0, 0, 0
+if ARGV[8] ~= '' then
+  cards = slide(KEYS[1], tonumber(ARGV[3]), ARGV[8])
+  merchants = slide(KEYS[2], tonumber(ARGV[4]), ARGV[9])
+end
+if ARGV[11] == '1' then night = slide(KEYS[3], tonumber(ARGV[5]), ARGV[10]) end
+if ARGV[12] == '1' then under = slide(KEYS[4], tonumber(ARGV[6]), ARGV[10]) end
+if ARGV[14] == '1' then
+  local result = slideWithSum(KEYS[5], tonumber(ARGV[7]), ARGV[10] .. ':' .. ARGV[13], tonumber(ARGV[13]))
+  samples, sum = result[1], result[2]
 end
 return {cards, merchants, night, under, samples, tostring(sum)}
 `;

@@ -12,82 +12,95 @@ import type { Redis } from 'ioredis';
 import type { CounterCheck, T0Check } from '../domain/limit-plan.ts';
 import { COUNTERS_PER_ASSESS_MAX, RESERVATION_RETENTION_SECONDS, SWEEP_BATCH_SIZE_MAX } from '../limits.ts';
 
-const RESERVE_SCRIPT = `
-local reservationKey = KEYS[1]
-local pendingKey = KEYS[2]
+// Splits a reservation value into its parts (see RESERVE_SCRIPT).
+const PARSE_RESERVATION = `
+local function parseReservation(value)
+  local state, amount, t0, t0Key, keys = string.match(value, '^(%a+)|(%d+)|(%d)|([^|]*)|(.*)$')
+  return state, tonumber(amount), t0, t0Key, keys
+end
+`;
+
+// Optimistic check: increment every counter, and if any went over its limit undo them all before
+// returning. Inside one script nobody can observe the intermediate state, and the common (approve)
+// path costs two HINCRBY per counter and nothing else. A counter key gets its TTL when its count
+// comes back as 1 (created, or back from zero after releases).
+// Reservation value: "<state>|<amountFen>|<t0 0/1>|<t0 key>|<counter keys separated by spaces>".
+const RESERVE_SCRIPT = `${PARSE_RESERVATION}
 local counterCount = tonumber(ARGV[5])
 local t0Key = KEYS[3 + counterCount]
 local watchCount = tonumber(ARGV[9])
 local watched = {}
-for w = 1, watchCount do
-  if redis.call('EXISTS', KEYS[3 + counterCount + w]) == 1 then watched[#watched + 1] = tostring(w) end
+if watchCount > 0 then
+  local first = 4 + counterCount
+  if redis.call('EXISTS', unpack(KEYS, first, first + watchCount - 1)) > 0 then
+    for w = 1, watchCount do
+      if redis.call('EXISTS', KEYS[first + w - 1]) == 1 then watched[#watched + 1] = tostring(w) end
+    end
+  end
 end
 local watchedText = table.concat(watched, ',')
 if counterCount == 0 then return {'none', '0', watchedText} end
-local existing = redis.call('HGET', reservationKey, 'state')
-if existing then return {'replay', redis.call('HGET', reservationKey, 't0') or '0', watchedText} end
+local existing = redis.call('GET', KEYS[1])
+if existing then
+  local _, _, storedT0 = parseReservation(existing)
+  return {'replay', storedT0, watchedText}
+end
 local amount = tonumber(ARGV[2])
 local violations = {}
 for i = 1, counterCount do
   local key = KEYS[2 + i]
   local base = 9 + (i - 1) * 3
-  local current = redis.call('HMGET', key, 'a', 'n')
-  local currentAmount = tonumber(current[1] or '0')
-  local currentCount = tonumber(current[2] or '0')
-  if currentAmount + amount > tonumber(ARGV[base + 1]) then violations[#violations + 1] = 'a' .. i end
-  if currentCount + 1 > tonumber(ARGV[base + 2]) then violations[#violations + 1] = 'n' .. i end
+  local newAmount = redis.call('HINCRBY', key, 'a', amount)
+  local newCount = redis.call('HINCRBY', key, 'n', 1)
+  if newCount == 1 then redis.call('EXPIRE', key, tonumber(ARGV[base + 3])) end
+  if newAmount > tonumber(ARGV[base + 1]) then violations[#violations + 1] = 'a' .. i end
+  if newCount > tonumber(ARGV[base + 2]) then violations[#violations + 1] = 'n' .. i end
 end
-if #violations > 0 then return {'violated', '0', watchedText, table.concat(violations, ',')} end
-local keys = {}
-for i = 1, counterCount do
-  local key = KEYS[2 + i]
-  local base = 9 + (i - 1) * 3
-  redis.call('HINCRBY', key, 'a', amount)
-  redis.call('HINCRBY', key, 'n', 1)
-  if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, tonumber(ARGV[base + 3])) end
-  keys[#keys + 1] = key
+if #violations > 0 then
+  for i = 1, counterCount do
+    redis.call('HINCRBY', KEYS[2 + i], 'a', -amount)
+    redis.call('HINCRBY', KEYS[2 + i], 'n', -1)
+  end
+  return {'violated', '0', watchedText, table.concat(violations, ',')}
 end
 local t0 = '0'
 if ARGV[6] == '1' then
-  local used = tonumber(redis.call('HGET', t0Key, 'a') or '0')
-  if used + amount <= tonumber(ARGV[7]) then
-    redis.call('HINCRBY', t0Key, 'a', amount)
-    if redis.call('TTL', t0Key) < 0 then redis.call('EXPIRE', t0Key, tonumber(ARGV[8])) end
+  local used = redis.call('HINCRBY', t0Key, 'a', amount)
+  if used <= tonumber(ARGV[7]) then
     t0 = '1'
+    if used == amount then redis.call('EXPIRE', t0Key, tonumber(ARGV[8])) end
+  else
+    redis.call('HINCRBY', t0Key, 'a', -amount)
   end
 end
-redis.call('HSET', reservationKey, 'state', 'pending', 'amount', ARGV[2], 'keys', table.concat(keys, ' '), 't0', t0, 't0key', t0Key)
-redis.call('EXPIRE', reservationKey, tonumber(ARGV[4]))
-redis.call('ZADD', pendingKey, tonumber(ARGV[3]), ARGV[1])
+redis.call('SET', KEYS[1], 'pending|' .. ARGV[2] .. '|' .. t0 .. '|' .. t0Key .. '|' .. table.concat(KEYS, ' ', 3, 2 + counterCount), 'EX', tonumber(ARGV[4]))
+redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), ARGV[1])
 return {'reserved', t0, watchedText}
 `;
 
-const RELEASE_SCRIPT = `
-local reservationKey = KEYS[1]
-local state = redis.call('HGET', reservationKey, 'state')
+const RELEASE_SCRIPT = `${PARSE_RESERVATION}
 redis.call('ZREM', KEYS[2], ARGV[1])
+local value = redis.call('GET', KEYS[1])
+if not value then return 0 end
+local state, amount, t0, t0Key, keys = parseReservation(value)
 if state ~= 'pending' and state ~= 'confirmed' then return 0 end
-local amount = tonumber(redis.call('HGET', reservationKey, 'amount'))
-local keys = redis.call('HGET', reservationKey, 'keys')
 for key in string.gmatch(keys, '%S+') do
   if redis.call('EXISTS', key) == 1 then
     redis.call('HINCRBY', key, 'a', -amount)
     redis.call('HINCRBY', key, 'n', -1)
   end
 end
-if redis.call('HGET', reservationKey, 't0') == '1' then
-  local t0Key = redis.call('HGET', reservationKey, 't0key')
-  if redis.call('EXISTS', t0Key) == 1 then redis.call('HINCRBY', t0Key, 'a', -amount) end
-end
-redis.call('HSET', reservationKey, 'state', 'released', 'reason', ARGV[2])
+if t0 == '1' and redis.call('EXISTS', t0Key) == 1 then redis.call('HINCRBY', t0Key, 'a', -amount) end
+redis.call('SET', KEYS[1], 'released|' .. amount .. '|' .. t0 .. '|' .. t0Key .. '|' .. keys, 'KEEPTTL')
 return 1
 `;
 
-const CONFIRM_SCRIPT = `
-local state = redis.call('HGET', KEYS[1], 'state')
+const CONFIRM_SCRIPT = `${PARSE_RESERVATION}
+local value = redis.call('GET', KEYS[1])
+if not value then return 0 end
+local state, amount, t0, t0Key, keys = parseReservation(value)
 if state ~= 'pending' and state ~= 'confirmed' then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'confirmed')
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+redis.call('SET', KEYS[1], 'confirmed|' .. amount .. '|' .. t0 .. '|' .. t0Key .. '|' .. keys, 'EX', tonumber(ARGV[2]))
 redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 `;
