@@ -3,29 +3,38 @@
  * links to a fake network running in a separate process. Usage:
  *   node src/clients/upstream/testing/bench-upstream.ts [requests=50000] [concurrency=2000] [links=4]
  * Prints requests/s and latency percentiles; the SAF worker is off (no database needed).
+ * UPSTREAM_BENCH_ADDRESS=host:port measures against a running network instead (answers may be declines).
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { fen } from '@acq/money';
 import type pg from 'pg';
 import { createUpstreamConnector } from '../upstream-connector.ts';
-import { cupNetworkSpec } from '@acq/iso8583';
 import { recordingLogger, recordingMeter, sampleRequest } from './test-doubles.ts';
 
 const requestCount = Number(process.argv[2] ?? 50_000);
 const concurrency = Number(process.argv[3] ?? 2_000);
 const linkCount = Number(process.argv[4] ?? 4);
 
-const child = spawn(process.execPath, [join(import.meta.dirname, 'run-fake-network.ts')], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const [firstLine] = (await once(child.stdout, 'data')) as [Buffer];
-const address = firstLine.toString().trim();
+/** Another network (e.g. a running network-sim) instead of the fake: UPSTREAM_BENCH_ADDRESS=host:port. */
+const externalAddress = process.env.UPSTREAM_BENCH_ADDRESS;
+const child =
+  externalAddress === undefined
+    ? spawn(process.execPath, [join(import.meta.dirname, 'run-fake-network.ts')], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+    : undefined;
+const address = child === undefined ? (externalAddress as string) : await firstLineOf(child);
+
+async function firstLineOf(fake: ChildProcess): Promise<string> {
+  if (fake.stdout === null) throw new Error('the fake network has no stdout');
+  const [firstLine] = (await once(fake.stdout, 'data')) as [Buffer];
+  return firstLine.toString().trim();
+}
 
 const connector = createUpstreamConnector({
   address,
-  spec: cupNetworkSpec,
   acquirerInstitutionId: '48020000',
   pool: { connectionCountMax: linkCount },
   sql: {} as pg.Pool,
@@ -40,6 +49,7 @@ while (!connector.ready() || connector.stats().connectionsReady < linkCount)
 const latenciesMs: number[] = [];
 let next = 0;
 let approved = 0;
+let answered = 0;
 async function lane(): Promise<void> {
   while (next < requestCount) {
     next += 1;
@@ -47,6 +57,7 @@ async function lane(): Promise<void> {
     const result = await connector.send(sampleRequest({ amountFen: fen(BigInt(next)) }), { timeoutMs: 10_000 });
     latenciesMs.push(performance.now() - startedAt);
     if (result.outcome === 'approved') approved += 1;
+    if (result.outcome === 'approved' || result.outcome === 'declined') answered += 1;
   }
 }
 const startedAt = performance.now();
@@ -59,6 +70,7 @@ process.stdout.write(
   `${JSON.stringify({
     requests: requestCount,
     approved,
+    answered,
     concurrency,
     links: linkCount,
     requestsPerSecond: Math.round((requestCount / elapsedMs) * 1000),
@@ -67,4 +79,4 @@ process.stdout.write(
   })}\n`,
 );
 await connector.close();
-child.kill('SIGTERM');
+child?.kill('SIGTERM');
