@@ -237,6 +237,15 @@ describe('wallets', () => {
     expect.equal(dispatcher.callbacks[0]?.delayMs, 2_000);
     await call('DELETE', '/wallet/faults');
   });
+
+  test('the latency knob holds provider answers', async () => {
+    await call('PUT', '/wallet/faults', { latencyMs: 300 });
+    const startedAt = Date.now();
+    const answer = await call('GET', '/wallet/wechat/orders/does-not-exist');
+    expect.ok(Date.now() - startedAt >= 290, 'answer was held');
+    expect.equal(answer.body.errorCode, 'ORDER_NOT_FOUND');
+    await call('DELETE', '/wallet/faults');
+  });
 });
 
 describe('bank rails', () => {

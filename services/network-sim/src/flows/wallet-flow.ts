@@ -22,6 +22,8 @@ import { LIMITS } from '../limits.ts';
 import type { IssuedPaymentCode, WalletStore, WalletUser } from '../store/wallet-store.ts';
 
 export interface WalletFaults {
+  /** Every platform-facing provider answer (micropay, orders, query, revoke, refunds) waits this long, ms. */
+  latencyMs: number;
   /** Share (0..1) of customer-presented payments answered SYSTEMERROR although they went through. */
   systemErrorRate: number;
   /** Every customer-presented payment waits this long for the user's password (USERPAYING), ms. */
@@ -34,6 +36,7 @@ export interface WalletFaults {
 }
 
 export const NO_WALLET_FAULTS: WalletFaults = {
+  latencyMs: 0,
   systemErrorRate: 0,
   slowUserMs: 0,
   lostCallbackRate: 0,

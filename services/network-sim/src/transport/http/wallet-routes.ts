@@ -5,6 +5,7 @@
  * callback log and fault knobs. Business refusals answer 200 with resultCode FAIL and an errorCode,
  * as the providers do; malformed requests answer 400.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from '@sinclair/typebox';
 import { MERCHANT_ORDER_EXPIRY_MS_MAX, WALLET_PROVIDERS, type WalletOrder } from '../../domain/wallet.ts';
@@ -92,6 +93,7 @@ const CreateUserBody = Type.Object(
 
 const WalletFaultsSchema = Type.Object(
   {
+    latencyMs: Type.Optional(Type.Integer({ minimum: 0, maximum: LIMITS.faultDelayMsMax })),
     systemErrorRate: Type.Optional(Rate),
     slowUserMs: Type.Optional(Type.Integer({ minimum: 0, maximum: LIMITS.faultDelayMsMax })),
     lostCallbackRate: Type.Optional(Rate),
@@ -163,6 +165,11 @@ const orderResponse = { response: { 200: OrderView } };
 function platformWalletRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebox {
   const wallet = simulator.wallet;
   return async (app) => {
+    app.addHook('onRequest', async () => {
+      // The provider's latency knob: held here so the state change itself is not delayed.
+      if (wallet.faults.latencyMs > 0) await sleep(wallet.faults.latencyMs);
+    });
+
     app.post(
       '/wallet/:provider/micropay',
       { schema: { params: ProviderParams, body: MicropayBody, ...orderResponse } },
