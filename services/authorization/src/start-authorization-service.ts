@@ -4,7 +4,7 @@
  * the gRPC server. main.ts calls it inside the service shell; integration tests call it directly.
  */
 import { fileURLToPath } from 'node:url';
-import { type Bus, createBusFromEnv, type OutboxRelay, type Subscription, writeOutboxEvents } from '@acq/bus';
+import { type Bus, createBusFromEnv, type OutboxRelay, writeOutboxEvents } from '@acq/bus';
 import { SoftwareHsm } from '@acq/crypto';
 import { createPool, pingDatabase, runMigrations, withAdvisoryLease } from '@acq/db';
 import { createClient, type GrpcServerHandle, startGrpcServer } from '@acq/grpc';
@@ -79,7 +79,7 @@ export async function startAuthorizationService(
     pollIntervalMs: limits.OUTBOX_RELAY_POLL_INTERVAL_MS,
   });
   const parts = buildParts(options, pool);
-  const subscription = await bus.subscribe({
+  await bus.subscribe({
     group: `authorization-terminal-cache-${options.instanceId}`,
     topics: [MERCHANT_EVENTS_TOPIC],
     handler: merchantEventsHandler(parts.cache),
@@ -105,7 +105,7 @@ export async function startAuthorizationService(
       await pingDatabase(pool);
       return parts.upstream.ready();
     },
-    stop: (graceMs) => stopAll({ server, recovery, subscription, relay, bus, parts, pool }, graceMs),
+    stop: (graceMs) => stopAll({ server, recovery, relay, bus, parts, pool }, graceMs),
   };
 }
 
@@ -221,7 +221,6 @@ async function stopAll(
   running: {
     server: GrpcServerHandle;
     recovery: Recovery;
-    subscription: Subscription;
     relay: OutboxRelay;
     bus: Bus;
     parts: Parts;
@@ -233,8 +232,8 @@ async function stopAll(
   running.recovery.controller.abort();
   await running.recovery.done;
   await running.parts.store.close();
-  await running.subscription.stop();
   await running.relay.stop();
+  // bus.close() also stops its subscriptions (the merchant.events consumer); stopping it twice is not safe.
   await running.bus.close();
   running.parts.risk.close();
   await running.parts.upstream.close();

@@ -64,6 +64,10 @@ test('IC purchase: approved, recorded, fee computed, event written, bound mercha
   expect.equal(stored?.status, 'approved');
   expect.equal(stored?.panMasked, '622202*********0128');
   expect.equal(await eventCount('TransactionApproved'), before + 1);
+  expect.deepEqual(
+    doubles.risk.confirmed.map((entry) => entry.txnId),
+    [answer.txnId],
+  );
   const sent = doubles.upstream.sent.at(-1);
   expect.equal(sent?.merchantNumber, '898310058120001');
   expect.equal(sent?.mcc, '5812');
@@ -128,7 +132,9 @@ test('scan-code purchase with field 59 and balance inquiry', async () => {
   });
   expect.equal(scan.responseCode, '00');
   doubles.upstream.answer = () => ({ balanceFen: fen(123_456) });
+  const approvedEvents = await eventCount('TransactionApproved');
   const inquiry = await authorize({ kind: 'balance_inquiry', amountFen: fen(0) });
+  expect.equal(await eventCount('TransactionApproved'), approvedEvents, 'inquiries move no money');
   expect.equal(inquiry.responseCode, '00');
   expect.equal(inquiry.balanceFen, 123_456n);
   expect.equal(inquiry.feeFen, 0n);

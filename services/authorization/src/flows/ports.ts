@@ -73,6 +73,8 @@ export interface RiskPort {
   assess(input: RiskAssessment, options: { timeoutMs: number }): Promise<RiskDecision>;
   /** Frees counters reserved by an approval that did not become a transaction (or was undone). */
   release(reservationId: string, reason: string): Promise<void>;
+  /** Keeps the counters of a transaction that is now recorded as approved. */
+  confirm(reservationId: string, txnId: string): Promise<void>;
 }
 
 /** PIN translation inside the HSM: the clear PIN never leaves it. */

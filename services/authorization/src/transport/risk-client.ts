@@ -77,6 +77,14 @@ export class RiskClient implements RiskPort {
     );
   }
 
+  async confirm(reservationId: string, txnId: string): Promise<void> {
+    await callUnary(
+      this.#client.confirm.bind(this.#client),
+      { reservationId, txnId },
+      { timeoutMs: this.#limits.releaseTimeoutMs },
+    );
+  }
+
   close(): void {
     this.#streams.close();
   }

@@ -80,6 +80,7 @@ export class FakeMerchants implements MerchantContextPort {
 export class FakeRisk implements RiskPort {
   readonly assessed: RiskAssessment[] = [];
   readonly released: Array<{ reservationId: string; reason: string }> = [];
+  readonly confirmed: Array<{ reservationId: string; txnId: string }> = [];
   decide: (input: RiskAssessment) => RiskDecision | Promise<RiskDecision> = (input) => ({
     outcome: 'approve',
     reservationId: `rsv_${input.txnId}`,
@@ -93,6 +94,10 @@ export class FakeRisk implements RiskPort {
 
   async release(reservationId: string, reason: string): Promise<void> {
     this.released.push({ reservationId, reason });
+  }
+
+  async confirm(reservationId: string, txnId: string): Promise<void> {
+    this.confirmed.push({ reservationId, txnId });
   }
 }
 

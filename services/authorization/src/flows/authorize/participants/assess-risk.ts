@@ -1,7 +1,8 @@
 /**
  * Risk assessment inside the transaction budget. A decline carries risk's field-39 code; a risk
  * service that does not answer in its budget fails closed (96) unless RISK_FAIL_OPEN is set. Counters
- * reserved by an approval are released when the transaction does not complete (abort).
+ * reserved by an approval are confirmed once the approval is recorded (commit) and released when the
+ * transaction does not complete (abort).
  */
 import { assert } from '@acq/assert';
 import { type Participant, Vote } from '../participant.ts';
@@ -42,6 +43,10 @@ export const assessRisk: Participant = {
     if (deps.settings.riskFailOpen) return Vote.PREPARED | Vote.NO_JOIN;
     ctx.decline('risk_unavailable');
     return Vote.ABORTED | Vote.NO_JOIN;
+  },
+  async commit(ctx, deps) {
+    if (ctx.riskReservationId === undefined) return;
+    await deps.risk.confirm(ctx.riskReservationId, ctx.txnId);
   },
   async abort(ctx, deps) {
     if (ctx.riskReservationId === undefined) return;

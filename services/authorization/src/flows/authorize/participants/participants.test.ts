@@ -143,6 +143,8 @@ test('assess-risk: approve joins (so abort releases), decline carries risk code,
   expect.ok(isPrepared(vote) && joins(vote));
   await assessRisk.abort?.(approved.ctx, approved.deps);
   expect.equal(approved.doubles.risk.released.length, 1);
+  await assessRisk.commit?.(approved.ctx, approved.deps);
+  expect.equal(approved.doubles.risk.confirmed.length, 1);
   expect.equal(approved.doubles.risk.assessed[0]?.cardToken, approved.ctx.cardToken);
   const declined = setup();
   declined.doubles.risk.decide = () => ({ outcome: 'decline', responseCode: '65', firedRules: ['velocity'] });

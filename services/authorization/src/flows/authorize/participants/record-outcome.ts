@@ -15,7 +15,11 @@ export const recordOutcome: Participant = {
     assert(ctx.intentRecorded, 'an outcome completes a recorded intent');
     const responseCode = deps.responseCodeOf(ctx);
     const nowMs = deps.nowMs();
-    ctx.events = [toOutboxEvent(contextEvent(ctx, approvedEventType(ctx.request.kind), responseCode, nowMs))];
+    // A balance inquiry moves no money, so settlement hears nothing about it.
+    ctx.events =
+      ctx.request.kind === 'balance_inquiry'
+        ? []
+        : [toOutboxEvent(contextEvent(ctx, approvedEventType(ctx.request.kind), responseCode, nowMs))];
     const result = await deps.store.recordOutcome({
       txnId: ctx.txnId,
       status: 'approved',
