@@ -57,7 +57,8 @@ async function hitsFor(item: PatternObservation): Promise<string[]> {
     justUnderLimit: isJustUnderLimit(item, policy),
     categorySample: categoryTicketMaxFen(item.feeCategory, policy.patterns) !== undefined,
   };
-  const counts = await windows.observe(item, flags, policy.patterns);
+  const [counts] = await windows.observeBatch([{ observation: item, flags }], policy.patterns);
+  assert.ok(counts !== undefined);
   return evaluatePatterns(item, counts, policy).map((hit) => hit.rule);
 }
 
@@ -171,5 +172,21 @@ describe('discounted-category merchant with standard-category traffic', () => {
     }
     const standard = observation({ feeCategory: 'standard', amountFen: 9_000_000n as Fen });
     assert.deepEqual(await hitsFor(standard), []);
+  });
+});
+
+describe('batched observation', () => {
+  it('counts observations of one batch in order, as if observed one by one', async () => {
+    const terminalId = `T${randomUUID().slice(0, 7)}`;
+    const flags = { nightRound: false, justUnderLimit: false, categorySample: false };
+    const items = [0, 1, 2, 3].map((index) => ({
+      observation: observation({ terminalId, occurredAtMs: DAYTIME_MS + index }),
+      flags,
+    }));
+    const counts = await windows.observeBatch(items, policy.patterns);
+    assert.deepEqual(
+      counts.map((count) => count.distinctCardsAtTerminal),
+      [1, 2, 3, 4],
+    );
   });
 });

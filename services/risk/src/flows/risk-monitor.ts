@@ -87,38 +87,47 @@ export class RiskMonitor {
 
   async #process(batch: readonly Work[]): Promise<void> {
     const signals: RiskSignal[] = [];
+    const observations: PatternObservation[] = [];
     for (const work of batch) {
       if (work.kind === 'signals') signals.push(...work.signals);
-      else signals.push(...(await this.#evaluate(work.observation)));
+      else observations.push(work.observation);
     }
+    if (observations.length > 0) signals.push(...(await this.#evaluate(observations)));
     if (signals.length === 0) return;
     const cases = await this.#deps.store.recordSignals(signals);
     assert(cases.length <= signals.length, 'each signal touches at most one case');
   }
 
-  async #evaluate(observation: PatternObservation): Promise<RiskSignal[]> {
+  async #evaluate(observations: readonly PatternObservation[]): Promise<RiskSignal[]> {
     const policy = this.#deps.policy;
-    const flags = {
-      nightRound: isNightRoundAmount(observation, policy.patterns),
-      justUnderLimit: isJustUnderLimit(observation, policy),
-      categorySample: categoryTicketMaxFen(observation.feeCategory, policy.patterns) !== undefined,
-    };
-    const counts = await this.#deps.windows.observe(observation, flags, policy.patterns);
-    const hits = evaluatePatterns(observation, counts, policy);
+    const items = observations.map((observation) => ({
+      observation,
+      flags: {
+        nightRound: isNightRoundAmount(observation, policy.patterns),
+        justUnderLimit: isJustUnderLimit(observation, policy),
+        categorySample: categoryTicketMaxFen(observation.feeCategory, policy.patterns) !== undefined,
+      },
+    }));
+    const counts = await this.#deps.windows.observeBatch(items, policy.patterns);
+    assert(counts.length === observations.length, 'one count set per observation');
     const signals: RiskSignal[] = [];
-    for (const hit of hits) {
-      await this.#deps.counters.setWatch(watchKey(hit.subject, hit.subjectId), hit.rule, CASE_WATCH_TTL_SECONDS);
-      signals.push({
-        rule: hit.rule,
-        reason: hit.reason,
-        decision: 'approve_and_flag',
-        merchantId: observation.merchantId,
-        terminalId: observation.terminalId,
-        cardToken: observation.cardToken,
-        txnId: observation.txnId,
-        occurredAtMs: observation.occurredAtMs,
-        opensCase: true,
-      });
+    for (const [index, observation] of observations.entries()) {
+      const windowCounts = counts[index];
+      assert(windowCounts !== undefined, 'counts line up with observations');
+      for (const hit of evaluatePatterns(observation, windowCounts, policy)) {
+        await this.#deps.counters.setWatch(watchKey(hit.subject, hit.subjectId), hit.rule, CASE_WATCH_TTL_SECONDS);
+        signals.push({
+          rule: hit.rule,
+          reason: hit.reason,
+          decision: 'approve_and_flag',
+          merchantId: observation.merchantId,
+          terminalId: observation.terminalId,
+          cardToken: observation.cardToken,
+          txnId: observation.txnId,
+          occurredAtMs: observation.occurredAtMs,
+          opensCase: true,
+        });
+      }
     }
     return signals;
   }
