@@ -28,7 +28,8 @@ export const GROUP_COMMIT_QUEUE_ROWS_MAX = 20_000;
 export const GROUP_COMMIT_CONCURRENT_BATCHES_MAX = 4;
 
 /** Postgres pool and statement bounds. */
-export const DATABASE_POOL_SIZE_MAX = 10;
+/** Intents and outcomes may each hold GROUP_COMMIT_CONCURRENT_BATCHES_MAX connections; the rest serve lookups. */
+export const DATABASE_POOL_SIZE_MAX = 16;
 export const DATABASE_STATEMENT_TIMEOUT_MS_MAX = 5_000;
 
 /** Terminal context cache (invalidated by merchant.events, and expired as a safety net). */
@@ -79,4 +80,5 @@ export const SCAN_CODE_LENGTH_MAX = 128;
 assert(UPSTREAM_TIMEOUT_MS_MAX < TRANSACTION_BUDGET_MS_MAX, 'upstream timeout must fit in the budget');
 assert(TRANSACTION_BUDGET_MS_MAX < TERMINAL_TIMEOUT_MS, 'the budget must end before the terminal gives up');
 assert(STEP_TIMEOUT_MS_MAX < TRANSACTION_BUDGET_MS_MAX, 'a step cannot outlast the transaction');
+assert(2 * GROUP_COMMIT_CONCURRENT_BATCHES_MAX < DATABASE_POOL_SIZE_MAX, 'group commit leaves connections for lookups');
 assert(COMPLETION_PERCENT_OF_PREAUTH_MAX >= 100n, 'completion limit is at least the pre-auth amount');

@@ -20,6 +20,7 @@ import { TransactionIdentities } from './flows/transaction-identity.ts';
 import * as limits from './limits.ts';
 import { TransactionStore } from './store/transaction-store.ts';
 import { authorizationGrpcService } from './transport/authorization-grpc-service.ts';
+import { createAuthorizationMetrics } from './transport/authorization-metrics.ts';
 import { HsmPinTranslator, resolveZonePinKey } from './transport/hsm-pin-translator.ts';
 import { MERCHANT_EVENTS_TOPIC, merchantEventsHandler } from './transport/merchant-events-handler.ts';
 import { MerchantContextClient } from './transport/merchant-context-client.ts';
@@ -94,6 +95,7 @@ export async function startAuthorizationService(
         deps: parts.deps,
         identities,
         streamInFlightMax: limits.STREAM_IN_FLIGHT_REQUESTS_MAX,
+        metrics: createAuthorizationMetrics(options.meter, parts.store),
       }),
     ],
   });

@@ -12,23 +12,30 @@ import {
 import { authorizeTransaction } from '../flows/authorize/authorize-transaction.ts';
 import type { FlowDependencies } from '../flows/flow-dependencies.ts';
 import type { TransactionIdentities } from '../flows/transaction-identity.ts';
+import type { AuthorizationMetrics } from './authorization-metrics.ts';
 import { authorizeResponseOf, refusalOf, terminalRequestOf } from './authorize-messages.ts';
 
 export interface AuthorizationGrpcOptions {
   readonly deps: FlowDependencies;
   readonly identities: TransactionIdentities;
   readonly streamInFlightMax: number;
+  readonly metrics?: AuthorizationMetrics;
 }
 
 export async function handleAuthorizeRequest(
   message: AuthorizeRequest,
   options: AuthorizationGrpcOptions,
 ): Promise<AuthorizeResponse> {
+  const startedAt = performance.now();
   const request = terminalRequestOf(message);
-  if (request === undefined) return refusalOf(message.correlationId, '30');
+  if (request === undefined) {
+    options.metrics?.recordAnswer('unknown', '30', performance.now() - startedAt);
+    return refusalOf(message.correlationId, '30');
+  }
   // A caller that sent no deadline gets the service's own budget.
   const deadlineMs = message.deadlineMs > 0 ? message.deadlineMs : options.deps.settings.transactionBudgetMs;
   const answer = await authorizeTransaction(request, deadlineMs, options.deps, options.identities);
+  options.metrics?.recordAnswer(request.kind, answer.responseCode, performance.now() - startedAt);
   return authorizeResponseOf(answer);
 }
 

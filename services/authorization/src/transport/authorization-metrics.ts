@@ -1,0 +1,47 @@
+/**
+ * Prometheus metrics of the authorization edge: answers by kind and field 39, end-to-end duration,
+ * and group commit health (rows waiting, rows per commit). Recorded at the transport edge so the
+ * flows stay free of telemetry.
+ */
+import { LATENCY_BUCKETS_MS } from '@acq/telemetry';
+import type { Meter } from '@opentelemetry/api';
+import type { TransactionStore } from '../store/transaction-store.ts';
+
+export interface AuthorizationMetrics {
+  recordAnswer(kind: string, responseCode: string, durationMs: number): void;
+}
+
+export function createAuthorizationMetrics(meter: Meter, store: TransactionStore): AuthorizationMetrics {
+  const answers = meter.createCounter('authorization.answers', {
+    description: 'Answers given, by transaction kind and field-39 response code',
+  });
+  const duration = meter.createHistogram('authorization.duration', {
+    unit: 'ms',
+    description: 'Time from request to answer inside the authorization service',
+    advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
+  });
+  meter
+    .createObservableGauge('authorization.group_commit.rows_written', {
+      description: 'Rows written by group commit since start, by phase (intent, outcome)',
+    })
+    .addCallback((result) => {
+      const stats = store.groupCommitStats();
+      result.observe(stats.intents.rowsWritten, { phase: 'intent' });
+      result.observe(stats.outcomes.rowsWritten, { phase: 'outcome' });
+    });
+  meter
+    .createObservableGauge('authorization.group_commit.batches_written', {
+      description: 'Commits made by group commit since start, by phase (rows / batches = rows per commit)',
+    })
+    .addCallback((result) => {
+      const stats = store.groupCommitStats();
+      result.observe(stats.intents.batchesWritten, { phase: 'intent' });
+      result.observe(stats.outcomes.batchesWritten, { phase: 'outcome' });
+    });
+  return {
+    recordAnswer(kind, responseCode, durationMs) {
+      answers.add(1, { kind, response_code: responseCode });
+      duration.record(durationMs, { kind });
+    },
+  };
+}
