@@ -102,6 +102,7 @@ describe('upstream connector against network-sim', { skip: !networkSimAvailable(
       );
       assert.equal(voided.outcome, 'approved', `void answered ${voided.responseCode}`);
       assert.equal((await card(pan)).availableFen, '10000');
+      assert.equal(logger.text().includes(pan), false, 'the PAN never reaches a log line');
     } finally {
       await upstream.close();
     }
