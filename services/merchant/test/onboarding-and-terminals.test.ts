@@ -458,7 +458,11 @@ describe('T0 and QR codes', () => {
     assert.equal(noAmount.code, 'INVALID_AMOUNT');
     const staticAgain = await harness.call(client.resolveQrCode, { content: staticCode.content, consume: true });
     assert.equal(staticAgain.qrCode?.status, 'active');
-    const revoked = await harness.call(client.revokeQrCode, { qrCodeId: staticCode.qrCodeId, actor });
+    const revoked = await harness.call(client.revokeQrCode, {
+      qrCodeId: staticCode.qrCodeId,
+      merchantId: merchant.merchantId,
+      actor,
+    });
     assert.equal(revoked.status, 'revoked');
     const expiring = await harness.call(client.createQrCode, {
       merchantId: merchant.merchantId,

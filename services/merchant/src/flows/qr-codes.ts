@@ -72,10 +72,15 @@ export async function listMerchantQrCodes(deps: MerchantDeps, merchantId: string
   return listQrCodes(deps.pool, merchantId, LIMITS.listRowsMax);
 }
 
-export async function revokeQrCode(deps: MerchantDeps, qrCodeId: string, actor: Actor): Promise<QrCodeRecord> {
+export async function revokeQrCode(
+  deps: MerchantDeps,
+  input: { qrCodeId: string; merchantId: string; actor: Actor },
+): Promise<QrCodeRecord> {
+  const { qrCodeId, actor } = input;
   return withTransaction(deps.pool, async (client) => {
     const code = await findQrCode(client, { qrCodeId }, 'for_update');
-    if (code === undefined) throw notFound('QR_CODE_NOT_FOUND', 'no such QR code');
+    if (code === undefined || code.merchantId !== input.merchantId)
+      throw notFound('QR_CODE_NOT_FOUND', 'no such QR code');
     if (code.status !== 'active') throw conflict('QR_CODE_NOT_ACTIVE', `QR code is ${code.status}`);
     const revoked = await updateQrStatus(client, qrCodeId, 'revoked');
     await recordAction(client, { entityKind: 'qr_code', entityId: qrCodeId, action: 'revoke', actor, detail: {} });

@@ -241,7 +241,11 @@ function qrHandlers(deps: MerchantDeps) {
       ),
     }),
     revokeQrCode: async (request: RequestOf<'revokeQrCode'>) => {
-      const code = await revokeQrCode(deps, request.qrCodeId, actorOf(request.actor));
+      const code = await revokeQrCode(deps, {
+        qrCodeId: request.qrCodeId,
+        merchantId: request.merchantId,
+        actor: actorOf(request.actor),
+      });
       return qrCodeMessage(code, contentOf(code.token), deps.nowMs());
     },
     resolveQrCode: async (request: RequestOf<'resolveQrCode'>) => {

@@ -1,0 +1,86 @@
+/**
+ * The HTTP API edge (fastify): bearer-token access with roles, an audit log of operator actions, the
+ * OpenAPI document at /docs, TypeBox request validation with clear 4xx errors, and the route plugins of
+ * routes/index.ts. Returns the instance without listening: the gateway's main mounts it on port 8080
+ * and adds /healthz, /readyz and /metrics.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from '@acq/telemetry';
+import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import { installAccessControl } from './access-control.ts';
+import { type AuditLog, installAuditLog } from './audit-log.ts';
+import { errorReplyOf } from './http-error.ts';
+import { HTTP_LIMITS } from './http-limits.ts';
+import { createRouteContext, type HttpClients } from './route-context.ts';
+import { ROUTE_PLUGINS } from './routes/index.ts';
+import { ErrorBody } from './schemas/common.ts';
+
+export interface HttpAppOptions {
+  readonly clients: HttpClients;
+  readonly accessTokenSecret: string;
+  readonly auditLog: AuditLog;
+  readonly logger: Logger;
+  /** Tests pin the clock for token expiry; production uses Date.now. */
+  readonly nowMs?: () => number;
+}
+
+function installErrorHandling(app: FastifyInstance, logger: Logger): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation !== undefined) {
+      return reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: error.message } });
+    }
+    const mapped = errorReplyOf(error);
+    if (mapped !== undefined) {
+      if (mapped.statusCode >= 500) logger.warn({ err: error, requestId: request.id }, 'backing service unavailable');
+      return reply.code(mapped.statusCode).send({ error: { code: mapped.code, message: mapped.message } });
+    }
+    // Fastify's own client errors (malformed JSON, body too large, wrong content type) keep their status.
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply
+        .code(error.statusCode)
+        .send({ error: { code: error.code ?? 'BAD_REQUEST', message: error.message } });
+    }
+    logger.error({ err: error, requestId: request.id }, 'HTTP request failed');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url}` } }),
+  );
+}
+
+async function installOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Acquirer API',
+        version: '1.0.0',
+        description:
+          'Operator and merchant API. Amounts are integer fen as digit strings; rates are units of 1/1,000,000. ' +
+          'Errors are { error: { code, message } }. Authenticate with Authorization: Bearer <access token>.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+}
+
+export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: HTTP_LIMITS.bodyBytesMax,
+    requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+    routerOptions: { maxParamLength: HTTP_LIMITS.paramCharsMax },
+  }) as unknown as FastifyInstance;
+  app.addSchema(ErrorBody);
+  installErrorHandling(app, options.logger);
+  installAccessControl(app, { secret: options.accessTokenSecret, nowMs: options.nowMs ?? Date.now });
+  installAuditLog(app, options.auditLog, options.logger);
+  await installOpenApi(app);
+  const context = createRouteContext(options.clients, HTTP_LIMITS.grpcCallTimeoutMs);
+  for (const route of ROUTE_PLUGINS) await app.register(route.plugin, context);
+  return app;
+}
