@@ -29,6 +29,8 @@ export const LIMITS = {
   /** Wallet users and orders kept. */
   walletUsersMax: 100_000,
   walletOrdersMax: 500_000,
+  /** Unused payment codes held at once (expired ones are swept). */
+  walletPaymentCodesMax: 100_000,
   /** A customer payment code is valid this long after generation, in milliseconds. */
   walletPaymentCodeTtlMs: 60_000,
   /** Callback delivery: attempts per callback and the delay between them, in milliseconds. */
@@ -53,8 +55,12 @@ export const LIMITS = {
   /** Identity verification: consecutive failures before a card is locked, and attempts per day. */
   identityConsecutiveFailuresMax: 3,
   identityAttemptsPerDayMax: 10,
+  /** Cards whose verification counters are tracked (oldest forgotten first). */
+  identityTrackedCardsMax: 100_000,
   /** A consecutive-failure lock lifts after this long, or at midnight (Asia/Shanghai) if sooner. */
   identityLockMs: 12 * 60 * 60 * 1000,
+  /** Reconciliation injections per clearing date. */
+  clearingInjectionsPerDateMax: 10_000,
   /** Disputes kept. */
   disputesMax: 100_000,
   /** HTTP request body, in bytes. */

@@ -31,7 +31,7 @@ export interface InjectionInput {
 
 export type InjectionResult =
   | { ok: true; injection: ClearingInjection }
-  | { ok: false; errorCode: 'APPROVAL_NOT_FOUND' };
+  | { ok: false; errorCode: 'APPROVAL_NOT_FOUND' | 'STORE_FULL' };
 
 export type DisputeResult =
   | { ok: true; dispute: Dispute }
@@ -66,6 +66,8 @@ export class ClearingFlow {
 
   /** short and mismatch name an approval of the date by RRN (default: the date's last cleared one). */
   inject(input: InjectionInput): InjectionResult {
+    const list = this.injectionsByDate.get(input.date) ?? [];
+    if (list.length >= LIMITS.clearingInjectionsPerDateMax) return { ok: false, errorCode: 'STORE_FULL' };
     let rrn = input.rrn;
     if (input.kind !== 'long') {
       const target = this.findCleared(input.date, input.rrn);
@@ -81,7 +83,6 @@ export class ClearingFlow {
       merchantId: input.merchantId ?? '999999999999999',
       syntheticRrn: `9${input.date.slice(2)}${this.syntheticSequence.toString().padStart(5, '0')}`.slice(0, 12),
     };
-    const list = this.injectionsByDate.get(input.date) ?? [];
     list.push(injection);
     this.injectionsByDate.set(input.date, list);
     return { ok: true, injection };

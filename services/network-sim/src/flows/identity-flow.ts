@@ -16,6 +16,7 @@ import {
   recordAttempt,
   type VerificationAttempts,
 } from '../domain/identity.ts';
+import { LIMITS } from '../limits.ts';
 import type { CardStore } from '../store/card-store.ts';
 
 export type IdentityResult =
@@ -88,9 +89,14 @@ export class IdentityFlow {
   private attemptsOf(cardNumber: string, nowMs: number): VerificationAttempts {
     let attempts = this.attemptsByCard.get(cardNumber);
     if (attempts === undefined) {
+      if (this.attemptsByCard.size >= LIMITS.identityTrackedCardsMax) {
+        const oldest = this.attemptsByCard.keys().next();
+        if (oldest.done !== true) this.attemptsByCard.delete(oldest.value);
+      }
       attempts = freshAttempts(nowMs);
       this.attemptsByCard.set(cardNumber, attempts);
     }
+    assert(this.attemptsByCard.size <= LIMITS.identityTrackedCardsMax, 'tracked cards stay within their bound');
     return attempts;
   }
 }

@@ -133,6 +133,7 @@ export class WalletFlow {
   issuePaymentCode(userId: string): WalletResult<IssuedPaymentCode> {
     const user = this.store.users.get(userId);
     if (user === undefined) return failure('USER_NOT_FOUND');
+    if (this.store.codes.size >= LIMITS.walletPaymentCodesMax) return failure('STORE_FULL');
     const sequence = this.store.nextSequence();
     const digits = `${sequence.toString().padStart(8, '0').slice(-8)}${this.randomDigits(12)}`;
     const code = paymentCode(user.provider, sequence, digits);

@@ -184,7 +184,12 @@ function approvalAndClearingRoutes(simulator: NetworkSimulator): FastifyPluginAs
 
     app.post(
       '/network/clearing-injections',
-      { schema: { body: InjectionBody, response: { 201: InjectionView, 400: ErrorBody, 404: ErrorBody } } },
+      {
+        schema: {
+          body: InjectionBody,
+          response: { 201: InjectionView, 400: ErrorBody, 404: ErrorBody, 507: ErrorBody },
+        },
+      },
       async (request, reply) => {
         const body = request.body;
         if (!isCalendarDate(body.date)) return reply.code(400).send(INVALID_DATE);
@@ -196,6 +201,9 @@ function approvalAndClearingRoutes(simulator: NetworkSimulator): FastifyPluginAs
           terminalId: body.terminalId,
           merchantId: body.merchantId,
         });
+        if (!result.ok && result.errorCode === 'STORE_FULL') {
+          return reply.code(507).send(errorBody(result.errorCode, 'too many injections for this date'));
+        }
         if (!result.ok)
           return reply.code(404).send(errorBody(result.errorCode, 'no cleared approval matches on that date'));
         const injection = result.injection;

@@ -259,11 +259,15 @@ function walletUserRoutes(simulator: NetworkSimulator): FastifyPluginAsyncTypebo
               { additionalProperties: false },
             ),
             404: ErrorBody,
+            507: ErrorBody,
           },
         },
       },
       async (request, reply) => {
         const issued = wallet.issuePaymentCode(request.params.userId);
+        if (!issued.ok && issued.errorCode === 'STORE_FULL') {
+          return reply.code(507).send(errorBody(issued.errorCode, 'too many unused payment codes'));
+        }
         if (!issued.ok) return reply.code(404).send(errorBody(issued.errorCode, 'no wallet user with this id'));
         return reply.code(201).send({ paymentCode: issued.value.code, expiresAt: isoTime(issued.value.expiresAtMs) });
       },
