@@ -140,6 +140,21 @@ test('scan-code purchase with field 59 and balance inquiry', async () => {
   expect.equal(inquiry.feeFen, 0n);
 });
 
+test('reversing a balance inquiry answers 00 and announces nothing', async () => {
+  const inquiry = terminalRequest({ kind: 'balance_inquiry', amountFen: fen(0) });
+  expect.equal((await authorizeTransaction(inquiry, 30_000, deps, identities)).responseCode, '00');
+  const before = await eventCount('TransactionReversed');
+  const reversal = await authorize({
+    kind: 'reversal',
+    stan: inquiry.stan,
+    batchNumber: inquiry.batchNumber,
+    amountFen: fen(0),
+  });
+  expect.equal(reversal.responseCode, '00');
+  expect.equal(await eventCount('TransactionReversed'), before);
+  expect.equal(doubles.upstream.reversals.length, 0);
+});
+
 test('void: same batch approved once; a second void is 12; the network gets the original data elements', async () => {
   const { request, answer } = await approvedPurchase();
   const voidRequest = { kind: 'void' as const, original: originalOf(request, answer) };

@@ -33,7 +33,9 @@ export const applyReversal: Participant = {
     const record = await recordReversal(deps.store.pool, deps.store.writeOutbox, {
       originalTxnId: found.txnId,
       reasonCode,
-      eventsIfApproved: (locked) => [reversedEvent(locked, reasonCode, nowMs)],
+      // An inquiry moved no money, so reversing it announces nothing.
+      eventsIfApproved: (locked) =>
+        locked.kind === 'balance_inquiry' ? [] : [reversedEvent(locked, reasonCode, nowMs)],
       enqueueUpstream: (client, locked) => deps.upstream.enqueueReversal(upstreamReversalOf(locked, deps), client),
     });
     assert(record.kind !== 'original_not_found', 'a found original does not disappear');
