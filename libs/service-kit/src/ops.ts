@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface ReadinessCheck {
   name: string;
-  /** Resolves when the dependency answers; rejects or returns false when it does not. */
-  check(): Promise<boolean>;
+  /** Resolves (true or nothing) when the dependency answers; rejects or resolves false when it does not. */
+  check(): Promise<boolean | undefined | void>;
 }
 
 export interface ReadinessReport {
@@ -20,7 +20,11 @@ async function runCheck(check: ReadinessCheck): Promise<boolean> {
     timer = setTimeout(() => resolve(false), READINESS_CHECK_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([check.check().catch(() => false), timeout]);
+    const answered = check.check().then(
+      (result) => result !== false,
+      () => false,
+    );
+    return await Promise.race([answered, timeout]);
   } finally {
     clearTimeout(timer);
   }

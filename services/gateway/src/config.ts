@@ -10,6 +10,7 @@ export const gatewayConfigSchema = {
   SETTLEMENT_GRPC_URL: platformVariables.SETTLEMENT_GRPC_URL,
   CARD_REGISTRY_GRPC_URL: platformVariables.CARD_REGISTRY_GRPC_URL,
   RISK_GRPC_URL: platformVariables.RISK_GRPC_URL,
+  DATABASE_URL: platformVariables.DATABASE_URL,
   HSM_MASTER_KEY: platformVariables.HSM_MASTER_KEY,
   ACCESS_TOKEN_SECRET: platformVariables.ACCESS_TOKEN_SECRET,
   GATEWAY_AUTHORIZATION_STREAMS: env.integer({

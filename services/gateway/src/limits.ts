@@ -30,6 +30,10 @@ export const AUTHORIZATION_STREAMS_MAX = 16;
 export const STREAM_RECONNECT_DELAY_MS_MIN = 50;
 export const STREAM_RECONNECT_DELAY_MS_MAX = 2_000;
 
+/** Postgres connections (the audit log of operator actions is the gateway's only table). */
+export const DATABASE_POOL_SIZE_MAX = 4;
+export const DATABASE_STATEMENT_TIMEOUT_MS = 5_000;
+
 assert(AUTHORIZATION_DEADLINE_MS < TERMINAL_WAIT_MS, 'authorization must answer before the terminal gives up');
 assert(MERCHANT_CALL_TIMEOUT_MS < AUTHORIZATION_DEADLINE_MS, 'a context look-up fits in the transaction budget');
 assert(TERMINAL_CONTEXT_TTL_MS > 0, 'context TTL is positive');

@@ -2,24 +2,43 @@
  * The gateway: terminal TCP sessions on 8583 and the HTTP API edge on 8080 (with /healthz, /readyz
  * and /metrics). It translates terminal messages into gRPC calls and holds no business rules.
  */
-import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { SoftwareHsm } from '@acq/crypto';
+import { createPool, pingDatabase, runMigrations } from '@acq/db';
 import { createOpsHandler, runService } from '@acq/service-kit';
 import { createAuthorizationClient } from './clients/authorization-client.ts';
-import { createMerchantClient } from './clients/merchant-client.ts';
+import { createMerchantClient, createMerchantServiceClient } from './clients/merchant-client.ts';
 import { TerminalContextCache } from './clients/terminal-contexts.ts';
 import { gatewayConfigSchema } from './config.ts';
-import { TERMINAL_CONTEXT_CACHE_ENTRIES_MAX, TERMINAL_CONTEXT_TTL_MS } from './limits.ts';
+import {
+  DATABASE_POOL_SIZE_MAX,
+  DATABASE_STATEMENT_TIMEOUT_MS,
+  TERMINAL_CONTEXT_CACHE_ENTRIES_MAX,
+  TERMINAL_CONTEXT_TTL_MS,
+} from './limits.ts';
+import { buildHttpApp } from './transport/http/app.ts';
+import { createPostgresAuditLog } from './transport/http/audit-log.ts';
 import { createTerminalHandler } from './transport/tcp/terminal-handler.ts';
 import { startTerminalServer } from './transport/tcp/terminal-server.ts';
 import { UnknownOutcomeReversals } from './transport/tcp/unknown-outcome-reversals.ts';
+
+const MIGRATIONS_DIRECTORY = fileURLToPath(new URL('./transport/http/migrations', import.meta.url));
 
 await runService({
   name: 'gateway',
   configSchema: gatewayConfigSchema,
   async start({ config, logger, meter, ops }) {
+    const pool = createPool({
+      connectionString: config.DATABASE_URL,
+      schema: 'gateway',
+      applicationName: 'gateway',
+      poolSizeMax: DATABASE_POOL_SIZE_MAX,
+      statementTimeoutMs: DATABASE_STATEMENT_TIMEOUT_MS,
+    });
+    await runMigrations(pool, { schema: 'gateway', directory: MIGRATIONS_DIRECTORY });
     const hsm = new SoftwareHsm({ masterKeyHex: config.HSM_MASTER_KEY });
-    const merchant = createMerchantClient(config.MERCHANT_GRPC_URL);
+    const merchantService = createMerchantServiceClient(config.MERCHANT_GRPC_URL);
+    const merchant = createMerchantClient(merchantService);
     const authorization = createAuthorizationClient(
       config.AUTHORIZATION_GRPC_URL,
       config.GATEWAY_AUTHORIZATION_STREAMS,
@@ -41,31 +60,34 @@ await runService({
       meter,
     });
     const terminals = await startTerminalServer({ port: config.GATEWAY_TCP_PORT, handle, logger, meter });
-    const opsHandler = createOpsHandler(ops);
-    const http = createServer((request, response) => {
-      opsHandler(request, response).then(
-        (handled) => {
-          if (!handled) response.writeHead(404).end();
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'ops request failed');
-          response.writeHead(500).end();
-        },
-      );
+    const http = await buildHttpApp({
+      clients: { merchant: merchantService },
+      accessTokenSecret: config.ACCESS_TOKEN_SECRET,
+      auditLog: createPostgresAuditLog(pool),
+      logger,
     });
-    await new Promise<void>((resolve) => http.listen(config.GATEWAY_HTTP_PORT, '0.0.0.0', resolve));
+    const opsHandler = createOpsHandler(ops);
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      http.get(path, { schema: { hide: true } }, async (request, reply) => {
+        reply.hijack();
+        await opsHandler(request.raw, reply.raw);
+      });
+    }
+    await http.listen({ port: config.GATEWAY_HTTP_PORT, host: '0.0.0.0' });
     logger.info({ tcpPort: terminals.port, httpPort: config.GATEWAY_HTTP_PORT }, 'gateway listening');
     return {
       readiness: [
         { name: 'authorization', check: async () => authorization.connected() },
         { name: 'merchant', check: () => merchant.ready() },
+        { name: 'postgres', check: () => pingDatabase(pool) },
       ],
       async stop() {
         await terminals.close(config.SHUTDOWN_GRACE_MS / 2);
         reversals.stop();
-        http.close();
+        await http.close();
         authorization.close();
-        merchant.close();
+        merchantService.close();
+        await pool.end();
       },
     };
   },

@@ -21,9 +21,12 @@ export interface MerchantPort {
   close(): void;
 }
 
+export function createMerchantServiceClient(address: string): MerchantServiceClient {
+  return createClient(MerchantServiceClient, address);
+}
+
 /** The merchant service over one long-lived gRPC channel; a terminal it does not know is undefined. */
-export function createMerchantClient(address: string): MerchantPort {
-  const client = createClient(MerchantServiceClient, address);
+export function createMerchantClient(client: MerchantServiceClient): MerchantPort {
   const timeout = { timeoutMs: MERCHANT_CALL_TIMEOUT_MS };
   return {
     async getTerminalContext(terminalId) {

@@ -1,0 +1,2 @@
+export * from './platform-client.ts';
+export { type PlatformUnderTest, startPlatformUnderTest } from './platform-under-test.ts';
