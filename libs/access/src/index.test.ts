@@ -64,3 +64,26 @@ describe('access tokens', () => {
     assert.throws(() => issueAccessToken({ secret: 'short', subject: 'op', role: 'operator', nowMs: NOW_MS }));
   });
 });
+
+describe('token command', () => {
+  it('issues operator and merchant tokens the verifier accepts, with the dev secret by default', async () => {
+    const { DEV_ACCESS_TOKEN_SECRET, runTokenCommand } = await import('./token-command.ts');
+    const operator = runTokenCommand(['--role', 'operator'], {}, NOW_MS);
+    assert.equal(operator.ok, true);
+    const verified = operator.ok ? verifyAccessToken(operator.token, DEV_ACCESS_TOKEN_SECRET, NOW_MS) : undefined;
+    assert.equal(verified?.ok && verified.claims.sub, 'dev-operator');
+    const merchant = runTokenCommand(
+      ['--role', 'merchant', '--merchant-id', MERCHANT_ID],
+      { ACCESS_TOKEN_SECRET: SECRET },
+      NOW_MS,
+    );
+    assert.equal(merchant.ok && verifyAccessToken(merchant.token, SECRET, NOW_MS).ok, true);
+  });
+  it('prints usage for a missing role, a merchant without id and unknown options', async () => {
+    const { runTokenCommand } = await import('./token-command.ts');
+    assert.equal(runTokenCommand([], {}, NOW_MS).ok, false);
+    assert.equal(runTokenCommand(['--role', 'merchant'], {}, NOW_MS).ok, false);
+    assert.equal(runTokenCommand(['--role', 'operator', '--merchant-id', MERCHANT_ID], {}, NOW_MS).ok, false);
+    assert.equal(runTokenCommand(['--role', 'operator', '--bogus'], {}, NOW_MS).ok, false);
+  });
+});
