@@ -167,7 +167,10 @@ export const riskRoutes: RoutePlugin = async (app, { clients, call }) => {
         pageSize: query.pageSize ?? 0,
         pageToken: query.cursor ?? '',
       });
-      return { cases: listed.cases.map(caseView), nextCursor: listed.nextPageToken === '' ? null : listed.nextPageToken };
+      return {
+        cases: listed.cases.map(caseView),
+        nextCursor: listed.nextPageToken === '' ? null : listed.nextPageToken,
+      };
     },
   );
 
