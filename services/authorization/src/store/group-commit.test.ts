@@ -23,6 +23,21 @@ test('rows submitted together share one write and each waiter gets its own resul
   expect.deepEqual(batches, [[1, 2, 3]]);
 });
 
+test('while a write is in flight, new rows wait and then share the next write', async () => {
+  const batches: number[][] = [];
+  const committer = new GroupCommitter(recordingWriter(batches), {
+    windowMs: 50,
+    rowsMax: 100,
+    queueRowsMax: 1_000,
+    concurrentBatchesMax: 1,
+  });
+  const first = committer.submit(1);
+  await new Promise((resolve) => setImmediate(resolve));
+  const later = [2, 3, 4].map((item) => committer.submit(item));
+  expect.deepEqual(await Promise.all([first, ...later]), [10, 20, 30, 40]);
+  expect.deepEqual(batches, [[1], [2, 3, 4]]);
+});
+
 test('a full batch is written at once; rows beyond it form the next batch', async () => {
   const batches: number[][] = [];
   const committer = new GroupCommitter(recordingWriter(batches), {

@@ -1,7 +1,8 @@
 /**
- * Group commit: callers submit one row each and wait; rows are collected for a short window (or
- * until a batch is full) and written by one transaction, then every waiter is resolved with its own
- * result. One fsync serves many transactions, which is what makes thousands of durable writes per
+ * Group commit: callers submit one row each and wait; rows are collected and written by one
+ * transaction, then every waiter is resolved with its own result. When no write is in flight the
+ * rows of the current event-loop turn go out at once (no added latency at low load); while writes
+ * are in flight, rows collect for the window, until a batch is full, or until a write finishes. One fsync serves many transactions, which is what makes thousands of durable writes per
  * second possible on two cores. A full queue refuses new rows at once (back-pressure) instead of
  * growing without bound.
  */
@@ -37,6 +38,7 @@ export class GroupCommitter<Item, Result> {
   readonly #limits: GroupCommitLimits;
   #queue: Waiter<Item, Result>[] = [];
   #timer: NodeJS.Timeout | undefined = undefined;
+  #immediate: NodeJS.Immediate | undefined = undefined;
   #batchesInFlight = 0;
   #closed = false;
   #batchesWritten = 0;
@@ -85,6 +87,14 @@ export class GroupCommitter<Item, Result> {
       this.#flushWhilePossible();
       return;
     }
+    if (this.#batchesInFlight === 0) {
+      // Idle: write at the end of this turn, so rows submitted in the same turn share the write.
+      this.#immediate ??= setImmediate(() => {
+        this.#immediate = undefined;
+        this.#flushWhilePossible();
+      });
+      return;
+    }
     if (this.#timer === undefined) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
@@ -97,6 +107,10 @@ export class GroupCommitter<Item, Result> {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
+    }
+    if (this.#immediate !== undefined) {
+      clearImmediate(this.#immediate);
+      this.#immediate = undefined;
     }
     while (this.#queue.length > 0 && this.#batchesInFlight < this.#limits.concurrentBatchesMax) {
       const batch = this.#queue.splice(0, this.#limits.rowsMax);
