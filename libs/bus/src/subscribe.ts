@@ -83,14 +83,19 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
           clientId: options.clientId ?? `${options.group}-consumer`,
         });
   const retention = startInboxRetention(options.pool, options.schema, common.logger);
+  let stopped: Promise<void> | undefined;
   return {
     get completedCount() {
       return subscription.completedCount;
     },
     lag: () => subscription.lag(),
-    async stop() {
-      retention.stop();
-      await subscription.stop();
+    stop() {
+      // Idempotent: shutdown paths and test clean-up may both call it.
+      stopped ??= (async () => {
+        retention.stop();
+        await subscription.stop();
+      })();
+      return stopped;
     },
   };
 }
