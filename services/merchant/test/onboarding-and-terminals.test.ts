@@ -325,6 +325,67 @@ describe('terminals', () => {
     assert.equal(newTerminal.code, 'MERCHANT_NOT_ACTIVE');
   });
 
+  it('freezes a terminal (sign-in 58), keeps location reports, signs off, and unfreezes', async () => {
+    const client = harness.client;
+    const merchant = await approvedMerchant();
+    const { activated } = await activatedTerminal(merchant.merchantId, 'SN-FREEZE-01');
+    const terminalId = activated.terminalId;
+    const frozen = await harness.call(client.setTerminalStatus, {
+      terminalId,
+      status: 'frozen',
+      reason: '异地使用',
+      actor: OPERATOR,
+    });
+    assert.equal(frozen.status, 'frozen');
+    const refused = await refusalOf(
+      harness.call(client.signInTerminal, {
+        terminalId,
+        merchantNumberFromTerminal: '',
+        keyMode: '003',
+        operatorNumber: '',
+      }),
+    );
+    assert.equal(refused.responseCode, '58');
+    const located = await harness.call(client.reportTerminalLocation, {
+      terminalId,
+      location: { latitudeE6: 31_230_416, longitudeE6: 121_473_701, areaCode: '2900', reportedAtMs: 0n },
+    });
+    const context = await harness.call(client.getTerminalContext, { terminalId });
+    assert.equal(context.location?.areaCode, '2900');
+    assert.equal(context.contextVersion, located.contextVersion);
+    const badLocation = await refusalOf(
+      harness.call(client.reportTerminalLocation, {
+        terminalId,
+        location: { latitudeE6: 90_000_001, longitudeE6: 0, areaCode: '', reportedAtMs: 0n },
+      }),
+    );
+    assert.equal(badLocation.code, 'INVALID_LOCATION');
+    const notAllowed = await refusalOf(
+      harness.call(client.setTerminalStatus, { terminalId, status: 'frozen', reason: 'again', actor: OPERATOR }),
+    );
+    assert.equal(notAllowed.code, 'TERMINAL_STATUS_CHANGE_NOT_ALLOWED');
+    await harness.call(client.setTerminalStatus, {
+      terminalId,
+      status: 'activated',
+      reason: '核实无误',
+      actor: OPERATOR,
+    });
+    await harness.call(client.signInTerminal, {
+      terminalId,
+      merchantNumberFromTerminal: '',
+      keyMode: '001',
+      operatorNumber: '',
+    });
+    const signedOff = await harness.call(client.signOffTerminal, { terminalId });
+    assert.equal(signedOff.context?.signedIn, false);
+    const badBatch = await refusalOf(harness.call(client.setTerminalBatch, { terminalId, batchNumber: '000000' }));
+    assert.equal(badBatch.code, 'INVALID_BATCH_NUMBER');
+    const noActor = await refusalOf(
+      harness.call(client.setTerminalStatus, { terminalId, status: 'frozen', reason: 'x' }),
+    );
+    assert.equal(noActor.code, 'ACTOR_REQUIRED');
+  });
+
   it('re-binds a terminal to another merchant only through a new activation, recording rebound_at', async () => {
     const client = harness.client;
     const first = await approvedMerchant();

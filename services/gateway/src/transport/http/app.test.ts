@@ -310,6 +310,39 @@ describe('audit and documentation', () => {
     );
   });
 
+  it('refuses operator actions with 503 when the audit log cannot record them, and performs none', async () => {
+    const { merchantId } = await onboardMerchant();
+    const unrecorded = await buildHttpApp({
+      clients: { merchant: grpcClient },
+      accessTokenSecret: SECRET,
+      auditLog: {
+        begin: async () => {
+          throw new Error('audit database unreachable');
+        },
+        finish: async () => {},
+      },
+      logger,
+    });
+    try {
+      const frozen = await unrecorded.inject({
+        method: 'POST',
+        url: `/v1/merchants/${merchantId}/status`,
+        payload: { status: 'frozen', reason: '测试' },
+        headers: bearer(operatorToken),
+      });
+      assert.equal(frozen.statusCode, 503);
+      assert.equal(frozen.json().error.code, 'AUDIT_LOG_UNAVAILABLE');
+      const merchantRead = await unrecorded.inject({
+        method: 'GET',
+        url: `/v1/merchants/${merchantId}`,
+        headers: bearer(merchantToken(merchantId)),
+      });
+      assert.equal(merchantRead.json().status, 'active');
+    } finally {
+      await unrecorded.close();
+    }
+  });
+
   it('serves the OpenAPI document with the fixed routes', async () => {
     const document = await app.inject({ method: 'GET', url: '/docs/json' });
     assert.equal(document.statusCode, 200);
