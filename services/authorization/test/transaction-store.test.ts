@@ -214,3 +214,25 @@ async function withClient<T>(work: (client: import('pg').PoolClient) => Promise<
     client.release();
   }
 }
+
+test('the recovery job closes only intents older than the budget', async () => {
+  const { recoverInterruptedIntents } = await import('../src/flows/recover-interrupted-intents.ts');
+  const fresh = intent({ terminalId: 'T0000005' });
+  const stale = intent({ terminalId: 'T0000005' });
+  await db.store.recordIntent(fresh);
+  await db.store.recordIntent(stale);
+  await db.pool.query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE txn_id = $1`, [
+    stale.txnId,
+  ]);
+  const logged: string[] = [];
+  const logger = {
+    info() {},
+    error() {},
+    warn: (_fields: Record<string, unknown>, message: string) => logged.push(message),
+  };
+  const closed = await recoverInterruptedIntents({ pool: db.pool, logger, pendingAgeMsMin: 60_000, batchRowsMax: 100 });
+  expect.ok(closed >= 1);
+  expect.equal((await db.store.findById(stale.txnId))?.status, 'timed_out');
+  expect.equal((await db.store.findById(fresh.txnId))?.status, 'pending');
+  expect.ok(logged.length >= 1);
+});
