@@ -227,6 +227,27 @@ describe('ISO 8583 message set', () => {
     client.close();
   });
 
+  test('0100 pre-auth holds; 0200 with field 90 naming it completes; 0200 200000 voids the completion', async () => {
+    const client = new IsoClient(port);
+    const preAuth = message('0100', { 2: pan, 3: '030000', 4: '000000010000', 25: '06' });
+    client.send(preAuth);
+    const [held] = await client.receive(1);
+    expect.equal(held?.mti, '0110');
+    expect.equal(simulator.cards.get(pan)?.holdsFen, 10_000n);
+    const completion = message('0200', { 2: pan, 3: '000000', 4: '000000011000', 25: '06', 90: field90(preAuth) });
+    client.send(completion);
+    const [completed] = await client.receive(1);
+    expect.equal(completed?.fields.get(39), '00');
+    expect.equal(simulator.cards.get(pan)?.holdsFen, 0n);
+    expect.equal(simulator.cards.get(pan)?.balanceFen, 89_000n);
+    client.send(message('0200', { 2: pan, 3: '200000', 4: '000000011000', 25: '06', 90: field90(completion) }));
+    const [voided] = await client.receive(1);
+    expect.equal(voided?.fields.get(39), '00');
+    expect.equal(simulator.cards.get(pan)?.balanceFen, 100_000n);
+    expect.equal(simulator.cards.get(pan)?.holdsFen, 10_000n);
+    client.close();
+  });
+
   test('a message without terminal keys answers 30; an unknown card 14', async () => {
     const client = new IsoClient(port);
     const broken = purchase(pan, '000000000100');

@@ -78,8 +78,9 @@ export class HttpCallbackSender implements CallbackDispatcher {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.deliver(callback, copy, attempt).catch((error: unknown) => {
-        // deliver records every failure itself; reaching here means the log could not be written.
-        console.error('wallet callback delivery crashed', error);
+        // deliver handles every network failure itself; anything reaching here is a bug, so it
+        // surfaces as an unhandled rejection and the service shell crashes the process.
+        throw new Error('wallet callback delivery failed unexpectedly', { cause: error });
       });
     }, delayMs);
     this.timers.add(timer);

@@ -12,7 +12,9 @@ import {
   cupNetworkSpec,
   decodeNetworkFrame,
   encodeNetworkFrame,
+  type IsoCodecError,
   type IsoMessage,
+  isIsoCodecError,
   LengthPrefixedFrameReader,
   withLengthPrefix,
 } from '@acq/iso8583';
@@ -63,6 +65,7 @@ class IsoConnection {
     try {
       bodies = this.reader.push(chunk);
     } catch (error) {
+      if (!isIsoCodecError(error)) throw error;
       this.reject('frame', error);
       return;
     }
@@ -91,6 +94,7 @@ class IsoConnection {
     try {
       request = decodeNetworkFrame(cupNetworkSpec, body).message;
     } catch (error) {
+      if (!isIsoCodecError(error)) throw error;
       this.reject('decode', error);
       return undefined;
     }
@@ -134,10 +138,10 @@ class IsoConnection {
     return undefined;
   }
 
-  private reject(reason: string, error: unknown): void {
+  /** A broken frame closes the connection, as the network does; the codec's code says why. */
+  private reject(reason: string, error: IsoCodecError): void {
     this.metrics.isoFramesRejected.add(1, { reason });
-    const code = error instanceof Error && 'code' in error ? String(error.code) : 'UNKNOWN';
-    this.socket.destroy(new Error(`ISO frame rejected (${reason}: ${code})`));
+    this.socket.destroy(new Error(`ISO frame rejected (${reason}: ${error.code})`, { cause: error }));
   }
 
   close(): void {
