@@ -255,6 +255,7 @@ function readLatin1(bytes: Buffer, start: number, end: number): string {
 
 // Packing is synchronous, so one module-level scratch list of sorted field numbers is safe to reuse.
 const sortedFieldNumbers = new Int32Array(129);
+const sortedFieldValues: FieldValue[] = new Array<FieldValue>(129).fill('');
 
 function collectSortedFieldNumbers(spec: MessageSpec, fields: Map<number, FieldValue>): number {
   let count = 0;
@@ -294,18 +295,27 @@ function encodedFieldBytes(spec: MessageSpec, fieldNumber: number, value: FieldV
   return prefixBytesOf(spec, lengthKind) + contentBytesOf(encodingCode, units);
 }
 
-export function packMessage(spec: MessageSpec, message: IsoMessage): Buffer {
-  const count = collectSortedFieldNumbers(spec, message.fields);
-  const highest = count === 0 ? 0 : (sortedFieldNumbers[count - 1] as number);
-  const bitmapBytes = highest > FIELDS_PER_BITMAP ? BITMAP_PRIMARY_BYTES * 2 : BITMAP_PRIMARY_BYTES;
+/** Total packed size of the `count` sorted fields plus MTI and bitmap; fills the value scratch list. */
+function measureMessage(
+  spec: MessageSpec,
+  fields: Map<number, FieldValue>,
+  count: number,
+  bitmapBytes: number,
+): number {
   let size = mtiBytesOf(spec) + bitmapBytes;
   for (let index = 0; index < count; index++) {
     const fieldNumber = sortedFieldNumbers[index] as number;
-    size += encodedFieldBytes(spec, fieldNumber, message.fields.get(fieldNumber) as FieldValue);
+    const value = fields.get(fieldNumber) as FieldValue;
+    sortedFieldValues[index] = value;
+    size += encodedFieldBytes(spec, fieldNumber, value);
   }
   if (size > spec.messageBytesMax) throw new IsoCodecError('FRAME_TOO_LARGE', NO_FIELD, 0, `message of ${size} bytes`);
+  return size;
+}
+
+function writeMessage(spec: MessageSpec, mti: string, count: number, bitmapBytes: number, size: number): Buffer {
   const out = Buffer.allocUnsafe(size);
-  let offset = writeMti(spec, out, message.mti);
+  let offset = writeMti(spec, out, mti);
   out.fill(0, offset, offset + bitmapBytes);
   if (bitmapBytes > BITMAP_PRIMARY_BYTES) out[offset] = 0x80;
   const bitmapStart = offset;
@@ -314,10 +324,37 @@ export function packMessage(spec: MessageSpec, message: IsoMessage): Buffer {
     const fieldNumber = sortedFieldNumbers[index] as number;
     const bitIndex = fieldNumber - 1;
     out[bitmapStart + (bitIndex >> 3)] = (out[bitmapStart + (bitIndex >> 3)] as number) | (0x80 >> (bitIndex & 7));
-    offset = writeField(spec, out, offset, fieldNumber, message.fields.get(fieldNumber) as FieldValue);
+    offset = writeField(spec, out, offset, fieldNumber, sortedFieldValues[index] as FieldValue);
   }
   assert(offset === size, 'packed size matches the measured size');
   return out;
+}
+
+export function packMessage(spec: MessageSpec, message: IsoMessage): Buffer {
+  const count = collectSortedFieldNumbers(spec, message.fields);
+  const highest = count === 0 ? 0 : (sortedFieldNumbers[count - 1] as number);
+  const bitmapBytes = highest > FIELDS_PER_BITMAP ? BITMAP_PRIMARY_BYTES * 2 : BITMAP_PRIMARY_BYTES;
+  try {
+    return writeMessage(
+      spec,
+      message.mti,
+      count,
+      bitmapBytes,
+      measureMessage(spec, message.fields, count, bitmapBytes),
+    );
+  } finally {
+    // Drop the scratch references so no message's card data outlives the call.
+    sortedFieldValues.fill('', 0, count);
+  }
+}
+
+/** Short binary values (PIN block, MAC) are copied in JavaScript; a native copy costs more. */
+const BINARY_JS_COPY_BYTES_MAX = 16;
+
+function writeBinary(out: Buffer, offset: number, value: Buffer): number {
+  if (value.length > BINARY_JS_COPY_BYTES_MAX) return offset + value.copy(out, offset);
+  for (let index = 0; index < value.length; index++) out[offset + index] = value[index] as number;
+  return offset + value.length;
 }
 
 function writeMti(spec: MessageSpec, out: Buffer, mti: string): number {
@@ -355,7 +392,7 @@ function writeField(spec: MessageSpec, out: Buffer, fieldOffset: number, fieldNu
   const lengthKind = spec.lengthKindByField[fieldNumber] as number;
   let offset = fieldOffset;
   if (lengthKind !== KIND_FIXED) offset = writeLengthPrefix(spec, out, offset, lengthKind, value.length);
-  if (typeof value !== 'string') return offset + value.copy(out, offset);
+  if (typeof value !== 'string') return writeBinary(out, offset, value);
   if (encodingCode <= ENC_Z) return writeBcd(out, offset, value, encodingCode, fieldNumber);
   // Validating and writing in one loop avoids a native call per field for the short text fields.
   const digitsOnly = encodingCode === ENC_N_ASCII;
@@ -368,19 +405,26 @@ function writeField(spec: MessageSpec, out: Buffer, fieldOffset: number, fieldNu
   return offset + value.length;
 }
 
+function nibbleAt(value: string, index: number, allowSeparator: boolean, fieldNumber: number): number {
+  const nibble = nibbleOfCharCode(value.charCodeAt(index), allowSeparator);
+  if (nibble < 0) throw new IsoCodecError('BAD_BCD', fieldNumber, index, 'character is not BCD');
+  return nibble;
+}
+
 function writeBcd(out: Buffer, start: number, value: string, encodingCode: number, fieldNumber: number): number {
   const allowSeparator = encodingCode === ENC_Z;
   const digits = value.length;
+  let position = start;
+  let index = 0;
   // A right-aligned odd value starts with the pad nibble, so its first digit sits in the low nibble.
-  let nibbleIndex = (digits & 1) === 1 && encodingCode === ENC_N_RIGHT ? 1 : 0;
-  const byteCount = (digits + 1) >> 1;
-  out.fill(0, start, start + byteCount);
-  for (let index = 0; index < digits; index++) {
-    const nibble = nibbleOfCharCode(value.charCodeAt(index), allowSeparator);
-    if (nibble < 0) throw new IsoCodecError('BAD_BCD', fieldNumber, index, 'character is not BCD');
-    const position = start + (nibbleIndex >> 1);
-    out[position] = (out[position] as number) | ((nibbleIndex & 1) === 0 ? nibble << 4 : nibble);
-    nibbleIndex++;
+  if ((digits & 1) === 1 && encodingCode === ENC_N_RIGHT) {
+    out[position++] = nibbleAt(value, 0, allowSeparator, fieldNumber);
+    index = 1;
   }
-  return start + byteCount;
+  for (; index + 1 < digits; index += 2) {
+    const high = nibbleAt(value, index, allowSeparator, fieldNumber);
+    out[position++] = (high << 4) | nibbleAt(value, index + 1, allowSeparator, fieldNumber);
+  }
+  if (index < digits) out[position++] = nibbleAt(value, index, allowSeparator, fieldNumber) << 4;
+  return position;
 }
