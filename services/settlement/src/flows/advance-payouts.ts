@@ -27,18 +27,36 @@ export function instructionIdOf(payoutId: string, attempt: number): string {
   return `${payoutId}.${attempt}`;
 }
 
+export type PayoutWorkerOptions = {
+  /** How long a claim protects a payout from other workers; longer than one bank call. */
+  readonly claimLeaseMs: number;
+  readonly batchSizeMax: number;
+};
+
+export const DEFAULT_PAYOUT_WORKER_OPTIONS: PayoutWorkerOptions = {
+  claimLeaseMs: PAYOUT_CLAIM_LEASE_MS,
+  batchSizeMax: PAYOUT_WORKER_BATCH_SIZE_MAX,
+};
+
 /** One pass over due payouts; returns how many were advanced. Errors of single payouts are collected. */
-export async function advanceDuePayouts(context: SettlementContext): Promise<number> {
+export async function advanceDuePayouts(
+  context: SettlementContext,
+  options: PayoutWorkerOptions = DEFAULT_PAYOUT_WORKER_OPTIONS,
+): Promise<number> {
+  assert(options.claimLeaseMs > 0 && options.claimLeaseMs <= PAYOUT_CLAIM_LEASE_MS, 'leases may only be shortened');
+  assert(options.batchSizeMax >= 1 && options.batchSizeMax <= PAYOUT_WORKER_BATCH_SIZE_MAX, 'batches are bounded');
   const claimed = await claimDuePayouts(
     context.pool,
-    PAYOUT_WORKER_BATCH_SIZE_MAX,
+    options.batchSizeMax,
     context.clock.nowMs(),
-    PAYOUT_CLAIM_LEASE_MS,
+    options.claimLeaseMs,
   );
   const errors: unknown[] = [];
   for (let start = 0; start < claimed.length; start += PAYOUT_WORKER_CONCURRENCY_MAX) {
     const chunk = claimed.slice(start, start + PAYOUT_WORKER_CONCURRENCY_MAX);
-    const results = await Promise.allSettled(chunk.map((payout) => advancePayout(context, payout)));
+    const results = await Promise.allSettled(
+      chunk.map((payout) => advancePayout(context, payout, options.claimLeaseMs)),
+    );
     for (const result of results) if (result.status === 'rejected') errors.push(result.reason);
   }
   // A failed step leaves its lease to expire, so the payout is retried by a later pass.
@@ -46,11 +64,11 @@ export async function advanceDuePayouts(context: SettlementContext): Promise<num
   return claimed.length;
 }
 
-async function advancePayout(context: SettlementContext, payout: Payout): Promise<void> {
+async function advancePayout(context: SettlementContext, payout: Payout, claimLeaseMs: number): Promise<void> {
   switch (payout.state) {
     case 'created':
     case 'retry_wait':
-      return submitNextAttempt(context, payout);
+      return submitNextAttempt(context, payout, claimLeaseMs);
     case 'submitting':
     case 'submitted': {
       // `submitting` here means the worker that sent it died (its lease expired): ask the bank.
@@ -65,11 +83,11 @@ async function advancePayout(context: SettlementContext, payout: Payout): Promis
   }
 }
 
-async function submitNextAttempt(context: SettlementContext, payout: Payout): Promise<void> {
+async function submitNextAttempt(context: SettlementContext, payout: Payout, claimLeaseMs: number): Promise<void> {
   const card = payout.card ?? (await context.cards.activeCard(payout.merchantId));
   if (card === undefined) return finishFailed(context, payout, 'NO_SETTLEMENT_CARD');
   const attempt = payout.attempt + 1;
-  await markSubmitting(context.pool, payout.payoutId, attempt, card, context.clock.nowMs() + PAYOUT_CLAIM_LEASE_MS);
+  await markSubmitting(context.pool, payout.payoutId, attempt, card, context.clock.nowMs() + claimLeaseMs);
   const submitted: Payout = { ...payout, state: 'submitting', attempt, queryCount: 0, card };
   await submitAndRecord(context, submitted, card);
 }

@@ -69,7 +69,7 @@ export async function raiseBill(
 }
 
 export async function readOpenBills(client: Queryable, merchantId: string, lock: 'lock' | 'no_lock'): Promise<Bill[]> {
-  const suffix = lock === 'lock' ? ' FOR UPDATE' : '';
+  const suffix = lock === 'lock' ? ' FOR NO KEY UPDATE' : '';
   const result = await client.query<BillRow>(
     `SELECT ${BILL_COLUMNS} FROM bills WHERE merchant_id = $1 AND state = 'open' ORDER BY raised_on, bill_id${suffix}`,
     [merchantId],
@@ -78,7 +78,7 @@ export async function readOpenBills(client: Queryable, merchantId: string, lock:
 }
 
 export async function readBill(client: Queryable, billId: string, lock: 'lock' | 'no_lock'): Promise<Bill | undefined> {
-  const suffix = lock === 'lock' ? ' FOR UPDATE' : '';
+  const suffix = lock === 'lock' ? ' FOR NO KEY UPDATE' : '';
   const result = await client.query<BillRow>(`SELECT ${BILL_COLUMNS} FROM bills WHERE bill_id = $1${suffix}`, [billId]);
   const row = result.rows[0];
   return row === undefined ? undefined : billFromRow(row);

@@ -3,6 +3,9 @@
  * transfers (a replay with the same id and body is a no-op, a different body is refused), resolves
  * holds exactly once, locks each touched account row in id order (no deadlocks between batches),
  * checks that guarded accounts stay non-negative, and updates each account once per call.
+ * Row locks are FOR NO KEY UPDATE, never FOR UPDATE: inserting a transfer takes FOR KEY SHARE on
+ * the accounts it references (foreign keys), and FOR UPDATE would conflict with those shares held
+ * by concurrent inserts, turning sorted locking into deadlocks.
  */
 import { assert } from '@acq/assert';
 import type { Fen } from '@acq/money';
@@ -138,7 +141,7 @@ async function lockHolds(client: Queryable, transfers: readonly Transfer[]): Pro
   if (pendingIds.length === 0) return holds;
   assert(new Set(pendingIds).size === pendingIds.length, 'a call resolves each hold at most once');
   const locked = await client.query<TransferRow>(
-    'SELECT * FROM transfers WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+    'SELECT * FROM transfers WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE',
     [pendingIds],
   );
   for (const row of locked.rows) holds.set(row.id, transferFromRow(row));
@@ -240,7 +243,7 @@ async function updateAccounts(client: Queryable, deltas: Map<string, AccountTota
   if (deltas.size === 0) return;
   const accountIds = [...deltas.keys()].sort();
   const locked = await client.query<AccountRow>(
-    'SELECT * FROM accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    'SELECT * FROM accounts WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE',
     [accountIds],
   );
   assert(locked.rows.length === accountIds.length, 'every touched account exists');
@@ -289,7 +292,7 @@ export async function readAccounts(
 ): Promise<Map<string, AccountBalance>> {
   const sorted = [...new Set(accountIds)].sort();
   if (lock === 'lock') await ensureAccountsExist(client, sorted);
-  const suffix = lock === 'lock' ? ' ORDER BY id FOR UPDATE' : '';
+  const suffix = lock === 'lock' ? ' ORDER BY id FOR NO KEY UPDATE' : '';
   const result = await client.query<AccountRow>(`SELECT * FROM accounts WHERE id = ANY($1::text[])${suffix}`, [sorted]);
   const balances = new Map<string, AccountBalance>();
   for (const row of result.rows) {

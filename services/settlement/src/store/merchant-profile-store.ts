@@ -48,7 +48,7 @@ export async function readMerchantProfiles(
   merchantIds: readonly string[],
   lock: 'lock' | 'no_lock',
 ): Promise<Map<string, MerchantProfile>> {
-  const suffix = lock === 'lock' ? ' ORDER BY merchant_id FOR UPDATE' : '';
+  const suffix = lock === 'lock' ? ' ORDER BY merchant_id FOR NO KEY UPDATE' : '';
   const result = await client.query<ProfileRow>(
     `SELECT * FROM merchant_profiles WHERE merchant_id = ANY($1::text[])${suffix}`,
     [[...new Set(merchantIds)]],

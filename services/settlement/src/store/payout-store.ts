@@ -132,7 +132,7 @@ export async function readPayout(
   payoutId: string,
   lock: 'lock' | 'no_lock',
 ): Promise<Payout | undefined> {
-  const suffix = lock === 'lock' ? ' FOR UPDATE' : '';
+  const suffix = lock === 'lock' ? ' FOR NO KEY UPDATE' : '';
   const result = await client.query<PayoutRow>(`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE payout_id = $1${suffix}`, [
     payoutId,
   ]);
@@ -171,7 +171,7 @@ export async function claimDuePayouts(
        WHERE state IN ('created', 'submitting', 'submitted', 'retry_wait')
          AND next_action_at <= to_timestamp($2::bigint / 1000.0)
          AND (lease_until IS NULL OR lease_until < to_timestamp($2::bigint / 1000.0))
-       ORDER BY next_action_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       ORDER BY next_action_at LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED)
      RETURNING ${PAYOUT_COLUMNS}`,
     [limit, nowMs, leaseMs],
   );

@@ -182,7 +182,7 @@ export async function readException(
   exceptionId: string,
   lock: 'lock' | 'no_lock',
 ): Promise<ReconciliationException | undefined> {
-  const suffix = lock === 'lock' ? ' FOR UPDATE' : '';
+  const suffix = lock === 'lock' ? ' FOR NO KEY UPDATE' : '';
   const result = await client.query<ExceptionRow>(
     `SELECT ${EXCEPTION_COLUMNS} FROM reconciliation_exceptions WHERE exception_id = $1${suffix}`,
     [exceptionId],

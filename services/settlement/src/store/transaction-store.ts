@@ -136,7 +136,7 @@ export async function readTransaction(
   txnId: string,
   lock: 'lock' | 'no_lock',
 ): Promise<TransactionRecord | undefined> {
-  const suffix = lock === 'lock' ? ' FOR UPDATE' : '';
+  const suffix = lock === 'lock' ? ' FOR NO KEY UPDATE' : '';
   const result = await client.query<TransactionRow>(
     `SELECT ${SELECT_COLUMNS} FROM transactions WHERE txn_id = $1${suffix}`,
     [txnId],
