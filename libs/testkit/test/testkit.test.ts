@@ -1,9 +1,10 @@
 // Goal: prove the test kit hands out isolated Postgres schemas, Redis prefixes and a working Kafka.
 // Method: use each resource for real (SQL, a produce/consume round trip) and check clean-up.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { testDatabase, testKafka, testRedis } from '../src/index.ts';
+import { startMockKafkaCluster, testDatabase, testKafka, testRedis, useContainers } from '../src/index.ts';
 
 test('testDatabase creates unique schemas, binds pools to them and drops them on close', async () => {
   const database = await testDatabase();
@@ -58,5 +59,38 @@ test('testKafka starts a cluster with pre-created topics that round-trips a mess
     await producer.disconnect();
     await admin.disconnect();
     await kafka.stop();
+  }
+  // stop() really ends the launcher: its port no longer accepts connections.
+  const [host, port] = String(kafka.brokers[0]).split(':');
+  const refused = await new Promise<boolean>((resolve) => {
+    const socket = connect({ host: String(host), port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+  assert.equal(refused, true);
+});
+
+test('the mock cluster refuses an out-of-range broker count and bad topic names', async () => {
+  await assert.rejects(startMockKafkaCluster({ brokerCount: 0 }), { code: 'ASSERTION_FAILED' });
+  await assert.rejects(startMockKafkaCluster({ brokerCount: 10 }), { code: 'ASSERTION_FAILED' });
+  await assert.rejects(startMockKafkaCluster({ topics: [{ name: 'bad name', partitionCount: 1 }] }), {
+    code: 'ASSERTION_FAILED',
+  });
+  await assert.rejects(startMockKafkaCluster({ topics: [{ name: 'ok', partitionCount: 0 }] }), {
+    code: 'ASSERTION_FAILED',
+  });
+});
+
+test('ACQ_TESTKIT_CONTAINERS=off forces the local services', async () => {
+  const previous = process.env.ACQ_TESTKIT_CONTAINERS;
+  process.env.ACQ_TESTKIT_CONTAINERS = 'off';
+  try {
+    assert.equal(await useContainers(), false);
+  } finally {
+    if (previous === undefined) delete process.env.ACQ_TESTKIT_CONTAINERS;
+    else process.env.ACQ_TESTKIT_CONTAINERS = previous;
   }
 });

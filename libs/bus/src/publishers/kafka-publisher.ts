@@ -52,7 +52,11 @@ export function createKafkaPublisher(options: KafkaPublisherOptions): EventPubli
     backend: 'kafka',
     async publish(events) {
       if (events.length === 0) return;
-      connected ??= producer.connect();
+      // A failed connect is forgotten so the relay's next retry connects afresh.
+      connected ??= producer.connect().catch((error: unknown) => {
+        connected = undefined;
+        throw error;
+      });
       await connected;
       const topicMessages = groupByTopic(events);
       const results = await producer.sendBatch({
