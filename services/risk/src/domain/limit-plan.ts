@@ -35,8 +35,18 @@ export interface LimitPlan {
   t0: T0Check | undefined;
 }
 
+const DAY_MS = 86_400_000;
+/** Formatting a date costs more than the rest of planning; every request of a day shares one key. */
+const dayKeyCache = { dayNumber: Number.NaN, key: '' };
+
 export function shanghaiDayKey(atMs: number): string {
-  return new Date(atMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '');
+  const dayNumber = Math.floor((atMs + SHANGHAI_OFFSET_MS) / DAY_MS);
+  if (dayNumber !== dayKeyCache.dayNumber) {
+    dayKeyCache.key = new Date(dayNumber * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '');
+    dayKeyCache.dayNumber = dayNumber;
+  }
+  assert(dayKeyCache.key.length === 8, 'day keys are YYYYMMDD');
+  return dayKeyCache.key;
 }
 
 export function shanghaiMonthKey(atMs: number): string {
