@@ -2,6 +2,7 @@
 import { strict as expect } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { fen } from '@acq/money';
+import { recoverInterruptedIntents } from '../src/flows/recover-interrupted-intents.ts';
 import { claimOriginal, releaseClaim } from '../src/store/original-claims.ts';
 import { findStalePendingIntents, markIntentTimedOut } from '../src/store/recovery-store.ts';
 import type { IntentRow, OutcomeRow } from '../src/store/transaction-store.ts';
@@ -216,7 +217,6 @@ async function withClient<T>(work: (client: import('pg').PoolClient) => Promise<
 }
 
 test('the recovery job closes only intents older than the budget', async () => {
-  const { recoverInterruptedIntents } = await import('../src/flows/recover-interrupted-intents.ts');
   const fresh = intent({ terminalId: 'T0000005' });
   const stale = intent({ terminalId: 'T0000005' });
   await db.store.recordIntent(fresh);
