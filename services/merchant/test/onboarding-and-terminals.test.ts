@@ -130,6 +130,21 @@ describe('onboarding', () => {
     assert.equal(missing.code, 'APPLICATION_NOT_FOUND');
   });
 
+  it('refuses a second merchant for an enterprise licence that already has an open merchant', async () => {
+    const client = harness.client;
+    const licence = { merchantType: 'enterprise', businessLicenceNumber: '91350100M000100Y43' };
+    const first = await approvedMerchant(licence);
+    assert.match(first.merchantId, /^mch_/);
+    const second = await harness.call(client.submitApplication, applicationRequest(licence));
+    const refused = await refusalOf(
+      harness.call(client.approveApplication, { applicationId: second.applicationId, actor: OPERATOR }),
+    );
+    assert.equal(refused.code, 'DUPLICATE_MERCHANT');
+    assert.equal(refused.classCode, 'ALREADY_EXISTS');
+    const stillOpen = await harness.call(client.getApplication, { applicationId: second.applicationId });
+    assert.equal(stillOpen.status, 'submitted');
+  });
+
   it('applies a fee plan override at approval and refuses one out of bounds', async () => {
     const client = harness.client;
     const application = await harness.call(client.submitApplication, applicationRequest());
