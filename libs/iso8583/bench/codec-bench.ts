@@ -142,15 +142,23 @@ function format(value: number): string {
   return Math.round(value).toLocaleString('en-US').padStart(12);
 }
 
-/** Shows how fast this machine is, so figures can be compared with runs elsewhere. */
-function calibrationLoopsPerSecond(): number {
-  const cpuBefore = process.cpuUsage();
+function spin(iterations: number): number {
   let accumulator = 0;
-  const iterations = 100_000_000;
   for (let index = 0; index < iterations; index++) accumulator = (accumulator + index) | 0;
-  const cpu = process.cpuUsage(cpuBefore);
-  expect.ok(accumulator !== 0.5);
-  return (iterations * 1e6) / (cpu.user + cpu.system);
+  return accumulator;
+}
+
+/** Shows how fast this machine is (best of 5 optimized runs), so figures compare with runs elsewhere. */
+function calibrationLoopsPerSecond(): number {
+  const iterations = 50_000_000;
+  let best = 0;
+  for (let round = 0; round < 5; round++) {
+    const cpuBefore = process.cpuUsage();
+    expect.ok(spin(iterations) !== 0.5);
+    const cpu = process.cpuUsage(cpuBefore);
+    best = Math.max(best, (iterations * 1e6) / (cpu.user + cpu.system));
+  }
+  return best;
 }
 
 function main(): void {
