@@ -1,7 +1,7 @@
 /** Shared builders for risk tests: a valid purchase input and wired flow dependencies on real Redis. */
 import { randomUUID } from 'node:crypto';
 import type { Fen } from '@acq/money';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { AssessInput, RuleFiring } from '../src/domain/assessment.ts';
 import { defaultRiskPolicy, type RiskPolicy } from '../src/domain/policy.ts';
 import type { BlacklistView } from '../src/domain/state-rules.ts';
@@ -112,7 +112,10 @@ export async function createRig(
     suspendedT0,
     async close() {
       if (options.redisUrl === undefined && options.redis === undefined) {
-        await deleteKeysWithPrefix(redis, prefix);
+        // Cleanup gets its own connection: the rig's 50 ms command timeout is for the hot path.
+        const cleaner = new Redis(REDIS_URL, { commandTimeout: 10_000 });
+        await deleteKeysWithPrefix(cleaner, prefix);
+        cleaner.disconnect();
       }
       redis.disconnect();
     },
