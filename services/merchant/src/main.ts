@@ -7,13 +7,14 @@ await runService({
   name: 'merchant',
   configSchema: merchantConfigSchema,
   opsPortVariable: 'MERCHANT_OPS_PORT',
-  async start({ config, logger }) {
+  async start({ config, logger, meter }) {
     const service = await startMerchantService({
       databaseUrl: config.DATABASE_URL,
       schema: config.MERCHANT_DB_SCHEMA,
       masterKeyHex: config.HSM_MASTER_KEY,
       grpcPort: config.MERCHANT_GRPC_PORT,
       logger,
+      meter,
       busEnv: process.env,
       settings: {
         acquirerCode: config.MERCHANT_ACQUIRER_CODE,

@@ -8,6 +8,7 @@ import { SoftwareHsm } from '@acq/crypto';
 import { createPool, pingDatabase, runMigrations } from '@acq/db';
 import { type GrpcServerHandle, startGrpcServer } from '@acq/grpc';
 import type { Logger } from '@acq/telemetry';
+import { type Meter, metrics } from '@opentelemetry/api';
 import type pg from 'pg';
 import type { MerchantDeps, MerchantSettings } from './flows/ports.ts';
 import { LIMITS } from './limits.ts';
@@ -23,6 +24,8 @@ export interface MerchantServiceOptions {
   readonly grpcPort: number;
   readonly settings: MerchantSettings;
   readonly logger: Logger;
+  /** Metrics go to the service's Prometheus endpoint; tests leave it out (a no-op meter). */
+  readonly meter?: Meter;
   /** KAFKA_BROKERS decides the bus backend (unset: the durable Postgres log in busSchema). */
   readonly busEnv: Record<string, string | undefined>;
   readonly busSchema?: string;
@@ -73,7 +76,7 @@ export async function startMerchantService(options: MerchantServiceOptions): Pro
   masterKey.fill(0);
   const server = await startGrpcServer({
     port: options.grpcPort,
-    services: [merchantGrpcService(deps, options.logger)],
+    services: [merchantGrpcService(deps, options.logger, options.meter ?? metrics.getMeter('merchant'))],
   });
   return {
     deps,

@@ -3,7 +3,9 @@
  * maps the result. Refusals become typed gRPC errors; anything else is logged and answered INTERNAL.
  */
 import { type handleUnaryCall, type sendUnaryData, type ServerUnaryCall, status } from '@grpc/grpc-js';
-import type { Logger } from '@acq/telemetry';
+import { LATENCY_BUCKETS_MS, type Logger } from '@acq/telemetry';
+import type { Histogram, Meter } from '@opentelemetry/api';
+import { RefusalError } from '../domain/errors.ts';
 import { assert } from '@acq/assert';
 import { fen } from '@acq/money';
 import {
@@ -65,17 +67,31 @@ function actorOf(message: ActorMessage | undefined): Actor {
 
 type Handler<Request, Response> = (request: Request) => Promise<Response>;
 
-function unary<Request, Response>(logger: Logger, method: string, handler: Handler<Request, Response>) {
+interface Observability {
+  readonly logger: Logger;
+  /** Handler duration by method and outcome (ok | refused | failed) and refusal code. */
+  readonly durationMs: Histogram;
+}
+
+function unary<Request, Response>(observability: Observability, method: string, handler: Handler<Request, Response>) {
   return (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>): void => {
+    const startedAt = performance.now();
+    const observe = (outcome: string, code: string) =>
+      observability.durationMs.record(performance.now() - startedAt, { method, outcome, code });
     handler(call.request).then(
-      (response) => callback(null, response),
+      (response) => {
+        observe('ok', '');
+        callback(null, response);
+      },
       (error: unknown) => {
         const refusal = grpcErrorOfRefusal(error);
         if (refusal !== undefined) {
+          observe('refused', error instanceof RefusalError ? error.refusal.code : '');
           callback(refusal);
           return;
         }
-        logger.error({ err: error, method }, 'merchant gRPC handler failed');
+        observe('failed', '');
+        observability.logger.error({ err: error, method }, 'merchant gRPC handler failed');
         callback({ code: status.INTERNAL, details: 'internal error' });
       },
     );
@@ -261,7 +277,15 @@ function qrHandlers(deps: MerchantDeps) {
 }
 
 /** The service registration for startGrpcServer. */
-export function merchantGrpcService(deps: MerchantDeps, logger: Logger): GrpcServiceRegistration {
+export function merchantGrpcService(deps: MerchantDeps, logger: Logger, meter: Meter): GrpcServiceRegistration {
+  const observability: Observability = {
+    logger,
+    durationMs: meter.createHistogram('merchant_grpc_duration_ms', {
+      unit: 'ms',
+      description: 'MerchantService handler duration by method and outcome',
+      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
+    }),
+  };
   const handlers: Handlers = {
     ...terminalHandlers(deps),
     ...onboardingHandlers(deps),
@@ -271,7 +295,7 @@ export function merchantGrpcService(deps: MerchantDeps, logger: Logger): GrpcSer
   };
   const implementation: Record<string, ReturnType<typeof unary>> = {};
   for (const [method, handler] of Object.entries(handlers)) {
-    implementation[method] = unary(logger, method, handler as Handler<unknown, unknown>);
+    implementation[method] = unary(observability, method, handler as Handler<unknown, unknown>);
   }
   for (const method of Object.keys(MerchantServiceService)) {
     assert(implementation[method] !== undefined, `MerchantService.${method} has a handler`);
