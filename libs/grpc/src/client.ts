@@ -29,8 +29,8 @@ type ClientConstructor<C extends Client> = new (
 ) => C;
 
 /** One long-lived channel per peer; clients are created once at start-up, never per request. */
-export function createClient<C extends Client>(constructor: ClientConstructor<C>, address: string): C {
-  return new constructor(address, credentials.createInsecure(), CHANNEL_OPTIONS);
+export function createClient<C extends Client>(clientConstructor: ClientConstructor<C>, address: string): C {
+  return new clientConstructor(address, credentials.createInsecure(), CHANNEL_OPTIONS);
 }
 
 export type UnaryMethod<Request, Response> = (

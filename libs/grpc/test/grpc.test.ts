@@ -119,9 +119,9 @@ test('1,000 concurrent requests each get their own answer; late answers time out
       streams.request(`r${value}`, { id: `r${value}`, value, delayMs: value % 7 }, 5_000),
     ),
   );
-  answers.forEach((answer, value) =>
-    expect.deepEqual(answer, { id: `r${value}`, value: value * 2, delayMs: value % 7 }),
-  );
+  for (const [value, answer] of answers.entries()) {
+    expect.deepEqual(answer, { id: `r${value}`, value: value * 2, delayMs: value % 7 });
+  }
   await expect.rejects(streams.request('slow', { id: 'slow', value: 1, delayMs: 300 }, 50), StreamOutcomeUnknownError);
   expect.equal(streams.inFlight, 0);
   streams.close();

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface ReadinessCheck {
   name: string;
-  /** Resolves (true or nothing) when the dependency answers; rejects or resolves false when it does not. */
-  check(): Promise<boolean | undefined | void>;
+  /** Resolves (with anything but false) when the dependency answers; rejects or resolves false when it does not. */
+  check(): Promise<unknown>;
 }
 
 export interface ReadinessReport {
