@@ -58,25 +58,18 @@ function contentBytesOf(encodingCode: number, units: number): number {
 // Decoding
 // ---------------------------------------------------------------------------------------------
 
-/** Decodes MTI + bitmap + fields occupying exactly bytes[start, end). */
-export function unpackMessageRange(spec: MessageSpec, bytes: Buffer, start: number, end: number): IsoMessage {
-  assert(start >= 0 && start <= end, 'unpack range start');
-  assert(end <= bytes.length, 'unpack range end');
-  if (end - start > spec.messageBytesMax) {
-    throw new IsoCodecError('FRAME_TOO_LARGE', NO_FIELD, start, `message of ${end - start} bytes`);
-  }
-  resetMessageText(spec, start, end);
-  const mti = readMti(spec, bytes, start, end);
-  let offset = start + mtiBytesOf(spec);
-  const bitmapStart = offset;
+/** Reads the bitmap(s) at `offset`; returns their length in bytes (8 or 16). */
+function readBitmapBytes(spec: MessageSpec, bytes: Buffer, offset: number, end: number): number {
   if (offset + BITMAP_PRIMARY_BYTES > end) throw new IsoCodecError('TRUNCATED', NO_FIELD, offset, 'bitmap');
-  let bitmapBytes = BITMAP_PRIMARY_BYTES;
-  if (((bytes[offset] as number) & 0x80) !== 0) {
-    if (!spec.secondaryBitmap) throw new IsoCodecError('UNKNOWN_FIELD', 1, offset, 'secondary bitmap not in spec');
-    bitmapBytes = BITMAP_PRIMARY_BYTES * 2;
-    if (offset + bitmapBytes > end) throw new IsoCodecError('TRUNCATED', 1, offset, 'secondary bitmap');
-  }
-  offset += bitmapBytes;
+  if (((bytes[offset] as number) & 0x80) === 0) return BITMAP_PRIMARY_BYTES;
+  if (!spec.secondaryBitmap) throw new IsoCodecError('UNKNOWN_FIELD', 1, offset, 'secondary bitmap not in spec');
+  if (offset + BITMAP_PRIMARY_BYTES * 2 > end) throw new IsoCodecError('TRUNCATED', 1, offset, 'secondary bitmap');
+  return BITMAP_PRIMARY_BYTES * 2;
+}
+
+function readFields(spec: MessageSpec, bytes: Buffer, bitmapStart: number, end: number): Map<number, FieldValue> {
+  const bitmapBytes = readBitmapBytes(spec, bytes, bitmapStart, end);
+  let offset = bitmapStart + bitmapBytes;
   const fields = new Map<number, FieldValue>();
   for (let byteIndex = 0; byteIndex < bitmapBytes; byteIndex++) {
     const bitmapByte = bytes[bitmapStart + byteIndex] as number;
@@ -89,7 +82,24 @@ export function unpackMessageRange(spec: MessageSpec, bytes: Buffer, start: numb
     }
   }
   if (offset !== end) throw new IsoCodecError('TRAILING_BYTES', NO_FIELD, offset, `${end - offset} bytes after fields`);
-  return { mti, fields };
+  return fields;
+}
+
+/** Decodes MTI + bitmap + fields occupying exactly bytes[start, end). */
+export function unpackMessageRange(spec: MessageSpec, bytes: Buffer, start: number, end: number): IsoMessage {
+  assert(start >= 0 && start <= end, 'unpack range start');
+  assert(end <= bytes.length, 'unpack range end');
+  if (end - start > spec.messageBytesMax) {
+    throw new IsoCodecError('FRAME_TOO_LARGE', NO_FIELD, start, `message of ${end - start} bytes`);
+  }
+  resetMessageText(spec, start, end);
+  try {
+    const mti = readMti(spec, bytes, start, end);
+    return { mti, fields: readFields(spec, bytes, start + mtiBytesOf(spec), end) };
+  } finally {
+    // The whole-message text may hold card data: never keep it past this call.
+    messageLatin1 = undefined;
+  }
 }
 
 export function unpackMessage(spec: MessageSpec, bytes: Buffer): IsoMessage {
