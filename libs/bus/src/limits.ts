@@ -2,6 +2,11 @@ import { assert } from '@acq/assert';
 
 /** Outbox rows the relay reads and publishes per round trip. */
 export const RELAY_BATCH_SIZE_MAX = 1_000;
+/**
+ * Payload bytes per relay batch. Even if every event of a batch lands in one Kafka partition, its
+ * record batch stays under the broker's default message.max.bytes (1 MiB).
+ */
+export const RELAY_BATCH_BYTES_MAX = 768 * 1024;
 /** Fallback poll when no NOTIFY arrives (NOTIFY is the normal wake-up, within milliseconds). */
 export const RELAY_POLL_INTERVAL_MS_MAX = 5_000;
 export const RELAY_PUBLISH_RETRY_BACKOFF_MS_BASE = 100;
@@ -13,7 +18,8 @@ export const PURGE_BATCH_SIZE_MAX = 5_000;
 
 /** Events a single writeOutboxEvents call may insert (one statement). */
 export const OUTBOX_WRITE_EVENT_COUNT_MAX = 10_000;
-export const EVENT_PAYLOAD_BYTES_MAX = 1_000_000;
+/** Events are small protobufs; the cap keeps one event far below Kafka's default 1 MiB record batch. */
+export const EVENT_PAYLOAD_BYTES_MAX = 256 * 1024;
 export const EVENT_KEY_LENGTH_MAX = 256;
 export const EVENT_HEADER_COUNT_MAX = 32;
 
@@ -25,6 +31,10 @@ export const POSTGRES_LOG_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 export const INBOX_RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
 
 export const CONSUMER_BATCH_SIZE_MAX = 500;
+/** Payload bytes one Postgres-log consumer batch reads (and Kafka fetches per partition). */
+export const CONSUMER_BATCH_BYTES_MAX = 4 * 1024 * 1024;
+/** Total bytes of one Kafka fetch across partitions. */
+export const KAFKA_FETCH_BYTES_MAX = 16 * 1024 * 1024;
 export const CONSUMER_POLL_INTERVAL_MS_MAX = 5_000;
 /** Postgres-log partitions one consumer replica processes concurrently. */
 export const CONSUMER_PARTITION_WORKER_COUNT_MAX = 8;
@@ -49,6 +59,9 @@ export const KAFKA_FETCH_WAIT_MS_MAX = 100;
 export const KAFKA_RETRY_COUNT_MAX = 5;
 export const KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 
+assert(EVENT_PAYLOAD_BYTES_MAX <= RELAY_BATCH_BYTES_MAX, 'a single event always fits a relay batch');
+assert(EVENT_PAYLOAD_BYTES_MAX <= CONSUMER_BATCH_BYTES_MAX, 'a single event always fits a consumer batch');
+assert(CONSUMER_BATCH_BYTES_MAX <= KAFKA_FETCH_BYTES_MAX, 'a partition fetch fits the whole fetch');
 assert(INBOX_RETENTION_MS > POSTGRES_LOG_RETENTION_MS, 'inbox outlives the log, so replayed duplicates are caught');
 assert(RELAY_PUBLISH_RETRY_BACKOFF_MS_BASE < RELAY_PUBLISH_RETRY_BACKOFF_MS_MAX, 'relay backoff range');
 assert(CONSUMER_RETRY_BACKOFF_MS_BASE < CONSUMER_RETRY_BACKOFF_MS_MAX, 'consumer backoff range');

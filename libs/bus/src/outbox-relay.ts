@@ -14,6 +14,7 @@ import {
   OUTBOX_PUBLISHED_RETENTION_MS,
   PURGE_BATCH_SIZE_MAX,
   PURGE_INTERVAL_MS,
+  RELAY_BATCH_BYTES_MAX,
   RELAY_BATCH_SIZE_MAX,
   RELAY_POLL_INTERVAL_MS_MAX,
   RELAY_PUBLISH_RETRY_BACKOFF_MS_BASE,
@@ -113,8 +114,9 @@ async function relayWhileLeased(
       await sleep(backoffMs, undefined, { signal }).catch(() => undefined);
       continue;
     }
-    // A full batch means more is waiting: loop at once. Otherwise sleep until NOTIFY or the poll.
-    if (publishedCount < options.batchSizeMax) await wake.wait(options.pollIntervalMs, signal);
+    // Any published event means more may be waiting (a batch can end early on its byte bound):
+    // loop at once. An empty outbox sleeps until NOTIFY or the poll interval.
+    if (publishedCount === 0) await wake.wait(options.pollIntervalMs, signal);
   }
 }
 
@@ -126,10 +128,13 @@ export async function relayOneBatch(
   batchSizeMax: number,
 ): Promise<number> {
   const table = `${quoteIdentifier(schema)}.outbox`;
+  // Bounded by count and by payload bytes; the first row always qualifies, so a batch is never empty.
   const pending = await pool.query<EventRow & { position: bigint }>(
-    `SELECT position, event_id, topic, event_key, event_type, payload, headers, occurred_at
-     FROM ${table} WHERE published_at IS NULL ORDER BY position LIMIT $1`,
-    [batchSizeMax],
+    `SELECT position, event_id, topic, event_key, event_type, payload, headers, occurred_at FROM (
+       SELECT *, sum(octet_length(payload)) OVER (ORDER BY position) - octet_length(payload) AS bytes_before
+       FROM (SELECT * FROM ${table} WHERE published_at IS NULL ORDER BY position LIMIT $1) AS oldest
+     ) AS sized WHERE bytes_before < $2 ORDER BY position`,
+    [batchSizeMax, RELAY_BATCH_BYTES_MAX],
   );
   if (pending.rows.length === 0) return 0;
   await publisher.publish(pending.rows.map(eventFromRow));

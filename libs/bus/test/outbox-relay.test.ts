@@ -8,6 +8,7 @@ import { type TestDatabase, testDatabase } from '@acq/testkit';
 import type pg from 'pg';
 import {
   type BusEvent,
+  busLimits,
   createBusFromEnv,
   type EventPublisher,
   ensureBusTables,
@@ -37,12 +38,14 @@ function started(relay: OutboxRelay): OutboxRelay {
 
 function recordingPublisher(): EventPublisher & {
   published: BusEvent[];
+  batchSizes: number[];
   publishedAtMs: number[];
   failuresLeft: number;
 } {
   const publisher = {
     backend: 'postgres' as const,
     published: [] as BusEvent[],
+    batchSizes: [] as number[],
     publishedAtMs: [] as number[],
     failuresLeft: 0,
     async publish(events: readonly BusEvent[]) {
@@ -51,6 +54,7 @@ function recordingPublisher(): EventPublisher & {
         throw Object.assign(new Error('broker unavailable'), { code: 'TEST_BROKER_DOWN' });
       }
       publisher.published.push(...events);
+      publisher.batchSizes.push(events.length);
       for (const _ of events) publisher.publishedAtMs.push(performance.now());
     },
     purgeExpired: () => Promise.resolve(0),
@@ -190,4 +194,21 @@ test('createBusFromEnv uses the Postgres log without KAFKA_BROKERS, Kafka with i
   await assert.rejects(createBusFromEnv({ KAFKA_BROKERS: 'no-port' }, { pool, schema, clientId: 'env-test' }), {
     code: 'BUS_INVALID_CONFIGURATION',
   });
+});
+
+test('relay batches are bounded by payload bytes as well as by count', async () => {
+  const { schema, pool } = await producerSchema();
+  const publisher = recordingPublisher();
+  const payload = new Uint8Array(busLimits.EVENT_PAYLOAD_BYTES_MAX);
+  await withTransaction(pool, (client) =>
+    writeOutboxEvents(
+      client,
+      Array.from({ length: 7 }, () => ({ topic: 'relay.big', key: 'k', type: 't.T', payload })),
+    ),
+  );
+  started(startOutboxRelay({ pool, schema, publisher, batchSizeMax: 100, pollIntervalMs: 50 }));
+  await waitFor('all published', async () => publisher.published.length === 7, 10_000);
+  const perBatch = Math.floor(busLimits.RELAY_BATCH_BYTES_MAX / busLimits.EVENT_PAYLOAD_BYTES_MAX);
+  assert.equal(perBatch, 3);
+  assert.deepEqual(publisher.batchSizes, [3, 3, 1]);
 });

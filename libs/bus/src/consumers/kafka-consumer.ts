@@ -5,6 +5,8 @@ import { type Admin, type Consumer, type EachBatchPayload, Kafka, type KafkaMess
 import type { BusEvent } from '../event.ts';
 import { kafkaClientConfig } from '../kafka-client.ts';
 import {
+  CONSUMER_BATCH_BYTES_MAX,
+  KAFKA_FETCH_BYTES_MAX,
   KAFKA_FETCH_WAIT_MS_MAX,
   KAFKA_HEARTBEAT_INTERVAL_MS,
   KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
@@ -32,7 +34,10 @@ export async function startKafkaConsumer(options: KafkaConsumerOptions): Promise
     sessionTimeout: KAFKA_SESSION_TIMEOUT_MS,
     heartbeatInterval: KAFKA_HEARTBEAT_INTERVAL_MS,
     maxWaitTimeInMs: KAFKA_FETCH_WAIT_MS_MAX,
-    allowAutoTopicCreation: false,
+    maxBytesPerPartition: CONSUMER_BATCH_BYTES_MAX,
+    maxBytes: KAFKA_FETCH_BYTES_MAX,
+    // Lets a consumer start before the first producer where the brokers auto-create topics.
+    allowAutoTopicCreation: true,
   });
   const admin = kafka.admin();
   const state = { completedCount: 0 };

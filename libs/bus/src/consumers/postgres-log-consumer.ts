@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { BusError, BusErrorCode } from '../errors.ts';
 import { type EventRow, eventFromRow } from '../event.ts';
 import {
+  CONSUMER_BATCH_BYTES_MAX,
   CONSUMER_PARTITION_LEASE_MS,
   CONSUMER_RETRY_BACKOFF_MS_BASE,
   POSTGRES_LOG_PARTITION_COUNT,
@@ -99,9 +100,11 @@ async function consumeOneBatch(options: PostgresLogConsumerOptions, owner: strin
   try {
     const log = `${quoteIdentifier(options.busSchema)}.event_log`;
     const events = await options.pool.query<EventRow & { sequence: bigint }>(
-      `SELECT sequence, event_id, topic, event_key, event_type, payload, headers, occurred_at FROM ${log}
-       WHERE topic = $1 AND partition = $2 AND sequence >= $3 ORDER BY sequence LIMIT $4`,
-      [claim.topic, claim.partition, claim.next_sequence, options.batchSizeMax],
+      `SELECT sequence, event_id, topic, event_key, event_type, payload, headers, occurred_at FROM (
+         SELECT *, sum(octet_length(payload)) OVER (ORDER BY sequence) - octet_length(payload) AS bytes_before
+         FROM (SELECT * FROM ${log} WHERE topic = $1 AND partition = $2 AND sequence >= $3 ORDER BY sequence LIMIT $4) AS oldest
+       ) AS sized WHERE bytes_before < $5 ORDER BY sequence`,
+      [claim.topic, claim.partition, claim.next_sequence, options.batchSizeMax, CONSUMER_BATCH_BYTES_MAX],
     );
     const sequences = events.rows.map((row) => row.sequence);
     const result = await processEventBatch(
