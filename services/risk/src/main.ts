@@ -12,6 +12,15 @@ await runService({
       unit: 'ms',
       description: 'Assess processing time inside risk',
     });
+    const rulesFired = meter.createCounter('risk_rule_fired_total', {
+      description: 'Rule firings on the decision path, by rule (limit.unavailable = Redis slow or down)',
+    });
+    const monitorDropped = meter.createObservableCounter('risk_monitor_dropped_total', {
+      description: 'Signals and pattern observations dropped because the monitor queue was full',
+    });
+    const monitorProcessed = meter.createObservableCounter('risk_monitor_processed_total', {
+      description: 'Signals and pattern observations the monitor processed',
+    });
     const app = await startRiskApp({
       databaseUrl: config.DATABASE_URL,
       schema: config.RISK_DATABASE_SCHEMA,
@@ -21,8 +30,13 @@ await runService({
       grpcPort: config.RISK_GRPC_PORT,
       policy: policyFromConfig(config as unknown as Record<string, unknown>),
       logger,
-      observeAssess: (elapsedMs, decision) => assessDuration.record(elapsedMs, { decision }),
+      observeAssess: (elapsedMs, decision, firedRules) => {
+        assessDuration.record(elapsedMs, { decision });
+        for (const rule of firedRules) rulesFired.add(1, { rule });
+      },
     });
+    monitorDropped.addCallback((result) => result.observe(app.monitor.droppedCount));
+    monitorProcessed.addCallback((result) => result.observe(app.monitor.processedCount));
     logger.info({ grpcPort: app.grpcPort }, 'risk listening');
     return {
       readiness: app.readiness,

@@ -39,8 +39,8 @@ export interface RiskAppOptions {
     warn(object: object, message: string): void;
     error(object: object, message: string): void;
   };
-  /** Records each Assess's processing time and decision. */
-  observeAssess(elapsedMs: number, decision: string): void;
+  /** Records each Assess's processing time, decision and fired rules. */
+  observeAssess(elapsedMs: number, decision: string, firedRules: readonly string[]): void;
   nowMs?: () => number;
 }
 

@@ -62,8 +62,8 @@ describe('risk is slow (Redis never answers)', () => {
     assert.match(outcome.firedRules[0]?.reason ?? '', /RISK_BUDGET_EXCEEDED/);
   });
 
-  it('approves and flags a void (no limits; the pattern watch list fails open)', async () => {
-    const outcome = await assessTransaction(rig.deps, purchaseInput({ kind: 'void' }), 20);
+  it('approves and flags a refund (no limits; the pattern watch list fails open)', async () => {
+    const outcome = await assessTransaction(rig.deps, purchaseInput({ kind: 'refund' }), 20);
     assert.equal(outcome.decision, 'approve_and_flag');
     assert.equal(outcome.responseCode, '00');
     assert.deepEqual(ruleNames(outcome), ['pattern.watch.unavailable']);
@@ -94,6 +94,16 @@ describe('risk store is down (nothing listening)', () => {
       20,
     );
     assert.equal(outcome.responseCode, '03');
+  });
+
+  it('never blocks a reversal or void, even with the store down and the merchant frozen', async () => {
+    for (const kind of ['reversal', 'void', 'preauth_void', 'completion_void'] as const) {
+      const input = purchaseInput({ kind });
+      input.terminal.merchantStatus = 'frozen';
+      const outcome = await assessTransaction(rig.deps, input, 20);
+      assert.equal(outcome.decision, 'approve', kind);
+      assert.deepEqual(outcome.firedRules, []);
+    }
   });
 
   it('approves and flags a balance inquiry', async () => {

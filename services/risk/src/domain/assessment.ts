@@ -96,6 +96,22 @@ export function consumesLimits(kind: TxnKind): boolean {
   return kind === TxnKind.purchase || kind === TxnKind.preauth;
 }
 
+/**
+ * Kinds that undo or close out earlier work (reversals, voids, batch totals). Risk never blocks
+ * them: a declined reversal leaves the cardholder charged for a sale that did not happen. Their
+ * counters are given back through Release instead.
+ */
+export function isUndoOrCloseOut(kind: TxnKind): boolean {
+  return (
+    kind === TxnKind.reversal ||
+    kind === TxnKind.void ||
+    kind === TxnKind.preauthVoid ||
+    kind === TxnKind.completionVoid ||
+    kind === TxnKind.batchSettlement ||
+    kind === TxnKind.batchUpload
+  );
+}
+
 /** Kinds that carry a card and an amount, so card blacklists, 跳码 and location checks apply. */
 export function isCardFinancial(kind: TxnKind): boolean {
   return kind !== TxnKind.batchSettlement && kind !== TxnKind.batchUpload;

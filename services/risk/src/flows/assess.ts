@@ -11,6 +11,7 @@ import {
   consumesLimits,
   decline,
   flag,
+  isUndoOrCloseOut,
   type RuleFiring,
 } from '../domain/assessment.ts';
 import { unavailableFirings } from '../domain/failure-policy.ts';
@@ -53,6 +54,7 @@ export async function assessTransaction(
   budgetMs: number,
 ): Promise<AssessOutcome> {
   assert(budgetMs > 0, 'assess needs a positive budget');
+  if (isUndoOrCloseOut(input.kind)) return outcome([], '', false);
   const firings = [
     ...evaluateTerminalState(input, deps.policy.state, deps.nowMs()),
     ...evaluateBlacklists(input, deps.blacklist),

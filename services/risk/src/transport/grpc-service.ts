@@ -40,8 +40,8 @@ export interface RiskServiceDependencies {
   assess: AssessDependencies;
   operator: OperatorDependencies;
   cache: RiskCache;
-  /** Records each Assess's own cost and decision (metrics). */
-  observeAssess(elapsedMs: number, decision: string): void;
+  /** Records each Assess's own cost, decision and fired rules (metrics). */
+  observeAssess(elapsedMs: number, decision: string, firedRules: readonly string[]): void;
 }
 
 const RELEASE_REASON_NAMES: Record<number, string> = {
@@ -79,7 +79,11 @@ export async function handleAssess(deps: RiskServiceDependencies, request: Asses
   if (!parsed.ok) return refusalResponse(request.correlationId, 'request.malformed', '30', parsed.problem);
   const outcome = await assessTransaction(deps.assess, parsed.input, assessBudgetMs(request.deadlineMs));
   const elapsedMs = performance.now() - startedAt;
-  deps.observeAssess(elapsedMs, outcome.decision);
+  deps.observeAssess(
+    elapsedMs,
+    outcome.decision,
+    outcome.firedRules.map((firing) => firing.rule),
+  );
   return assessResponseToProto(request.correlationId, outcome, elapsedMs * 1000);
 }
 
