@@ -174,6 +174,19 @@ test('refund: partial refunds add up to the original; one fen more is refused 61
   expect.equal((await db.store.findById(answer.txnId))?.refundedFen, 10_000n);
 });
 
+test('a refund from another terminal of the merchant finds the original by RRN; another merchant cannot', async () => {
+  const { request, answer } = await approvedPurchase(10_000);
+  doubles.merchants.terminals.set('T0000004', terminalContext({ terminalId: 'T0000004' }));
+  const byRrn = { batchNumber: '000009', stan: '999998', dateMmdd: '', rrn: answer.rrn, authCode: '', kind: null };
+  const refund = await authorize({ terminalId: 'T0000004', kind: 'refund', amountFen: fen(1_000), original: byRrn });
+  expect.equal(refund.responseCode, '00');
+  expect.equal((await db.store.findById(answer.txnId))?.refundedFen, 1_000n);
+  doubles.merchants.terminals.set('T0000006', terminalContext({ terminalId: 'T0000006', merchantId: 'mch_2' }));
+  const foreign = await authorize({ terminalId: 'T0000006', kind: 'refund', amountFen: fen(1_000), original: byRrn });
+  expect.equal(foreign.responseCode, '25');
+  expect.ok(request.stan !== byRrn.stan);
+});
+
 test('a declined refund gives its reserved amount back', async () => {
   const { request, answer } = await approvedPurchase(10_000);
   doubles.upstream.answer = () => ({ outcome: 'declined', responseCode: '05' });

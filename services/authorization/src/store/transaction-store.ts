@@ -125,6 +125,19 @@ export class TransactionStore {
     return row === undefined ? undefined : transactionFromRow(row);
   }
 
+  /** The merchant's approved transaction with this RRN (refunds from another terminal). */
+  async findApprovedByMerchantRrn(merchantId: string, rrn: string): Promise<StoredTransaction | undefined> {
+    const result = await this.#pool.query<TransactionRow>(
+      `SELECT ${TRANSACTION_COLUMNS} FROM transactions
+       WHERE merchant_id = $1 AND rrn = $2 AND status = 'approved' ORDER BY created_at DESC LIMIT 2`,
+      [merchantId, rrn],
+    );
+    // An RRN that is not unique within the merchant cannot identify an original safely.
+    if (result.rows.length !== 1) return undefined;
+    const row = result.rows[0];
+    return row === undefined ? undefined : transactionFromRow(row);
+  }
+
   async findById(txnId: string): Promise<StoredTransaction | undefined> {
     const result = await this.#pool.query<TransactionRow>(
       `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE txn_id = $1`,

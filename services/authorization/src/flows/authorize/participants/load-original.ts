@@ -1,8 +1,15 @@
 /**
  * Finds the original a void, refund, completion or pre-auth void refers to (terminal + original
- * batch + original trace from field 61) and checks it is of a kind this request may refer to.
+ * batch + original trace from field 61) and checks it is of a kind this request may refer to. A
+ * refund may also come from another terminal of the same merchant: then the original's RRN (field
+ * 37) finds it within the bound merchant.
  */
+import { assert } from '@acq/assert';
 import { ORIGINAL_KIND_BY_KIND } from '../../../domain/transaction-kind.ts';
+import type { StoredTransaction } from '../../../store/transaction-row.ts';
+import type { FlowDependencies } from '../../flow-dependencies.ts';
+import type { OriginalReference } from '../../terminal-request.ts';
+import type { AuthorizationContext } from '../authorization-context.ts';
 import { type Participant, Vote } from '../participant.ts';
 
 export const loadOriginal: Participant = {
@@ -14,7 +21,7 @@ export const loadOriginal: Participant = {
       ctx.decline('format_error');
       return Vote.ABORTED | Vote.NO_JOIN;
     }
-    const original = await deps.store.findByKey(ctx.request.terminalId, reference.batchNumber, reference.stan);
+    const original = await findOriginal(ctx, deps, reference);
     if (original === undefined) {
       ctx.decline('original_not_found');
       return Vote.ABORTED | Vote.NO_JOIN;
@@ -33,3 +40,18 @@ export const loadOriginal: Participant = {
     return Vote.PREPARED | Vote.NO_JOIN;
   },
 };
+
+async function findOriginal(
+  ctx: AuthorizationContext,
+  deps: FlowDependencies,
+  reference: OriginalReference,
+): Promise<StoredTransaction | undefined> {
+  const terminal = ctx.terminal;
+  assert(terminal !== undefined, 'originals are looked up after the terminal context');
+  const sameTerminal = await deps.store.findByKey(ctx.request.terminalId, reference.batchNumber, reference.stan);
+  if (sameTerminal !== undefined) return sameTerminal;
+  if (ctx.request.kind !== 'refund' || reference.rrn.trim() === '') return undefined;
+  const byRrn = await deps.store.findApprovedByMerchantRrn(terminal.merchantId, reference.rrn.trim());
+  assert(byRrn === undefined || byRrn.merchantId === terminal.merchantId, 'RRN lookups stay within the merchant');
+  return byRrn;
+}
