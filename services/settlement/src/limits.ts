@@ -51,3 +51,7 @@ assert(EVENT_BATCH_SIZE_MAX * 4 <= LEDGER_TRANSFERS_PER_CALL_MAX, 'one event bat
 /** Payouts advanced in parallel by one worker pass (bank calls in flight at once). */
 export const PAYOUT_WORKER_CONCURRENCY_MAX = 16;
 assert(PAYOUT_WORKER_CONCURRENCY_MAX <= PAYOUT_WORKER_BATCH_SIZE_MAX, 'a pass has enough payouts for its concurrency');
+/** Download of one network file (clearing, disputes). */
+export const NETWORK_FILE_TIMEOUT_MS = 30_000;
+/** Transactions or payouts listed in one page. */
+export const LIST_PAGE_SIZE_MAX = 200;

@@ -37,32 +37,38 @@ export async function applyTransactionEvents(
   events: readonly TransactionEvent[],
 ): Promise<ApplyEventsResult> {
   assert(events.length >= 1 && events.length <= EVENT_BATCH_SIZE_MAX, 'event batches are bounded');
-  for (const event of events) assertTransactionEvent(event);
   await ensureMerchantProfiles(context, [...new Set(events.map((event) => event.merchantId))]);
-  return withTransaction(context.pool, async (client) => {
-    const fresh = await claimFreshEvents(client, events);
-    if (fresh.length === 0) return { appliedCount: 0, duplicateCount: events.length, t0PayoutCount: 0 };
-    const profiles = await readMerchantProfiles(
-      client,
-      [...new Set(fresh.map((event) => event.merchantId))],
-      'no_lock',
-    );
-    const captured = await captureCredits(
-      client,
-      context,
-      fresh.filter((event) => CREDIT_KINDS.has(event.kind)),
-      profiles,
-    );
-    for (const event of fresh) {
-      if (!CREDIT_KINDS.has(event.kind)) await applyFollowUp(client, context, event);
-    }
-    const t0PayoutCount = await startT0Payouts(client, context, captured);
-    return { appliedCount: fresh.length, duplicateCount: events.length - fresh.length, t0PayoutCount };
-  });
+  return withTransaction(context.pool, (client) => applyTransactionEventsWithin(client, context, events));
+}
+
+/**
+ * The same inside a transaction the caller owns (the bus consumer's). Profiles must have been
+ * ensured before (`ensureMerchantProfiles`), so no remote call happens while rows are locked.
+ */
+export async function applyTransactionEventsWithin(
+  client: Queryable,
+  context: SettlementContext,
+  events: readonly TransactionEvent[],
+): Promise<ApplyEventsResult> {
+  assert(events.length >= 1 && events.length <= EVENT_BATCH_SIZE_MAX, 'event batches are bounded');
+  for (const event of events) assertTransactionEvent(event);
+  const fresh = await claimFreshEvents(client, events);
+  if (fresh.length === 0) return { appliedCount: 0, duplicateCount: events.length, t0PayoutCount: 0 };
+  const profiles = await readMerchantProfiles(client, [...new Set(fresh.map((event) => event.merchantId))], 'no_lock');
+  const credits = fresh.filter((event) => CREDIT_KINDS.has(event.kind));
+  const captured = await captureCredits(client, context, credits, profiles);
+  for (const event of fresh) {
+    if (!CREDIT_KINDS.has(event.kind)) await applyFollowUp(client, context, event);
+  }
+  const t0PayoutCount = await startT0Payouts(client, context, captured);
+  return { appliedCount: fresh.length, duplicateCount: events.length - fresh.length, t0PayoutCount };
 }
 
 /** Fetches profiles the local table lacks from the merchant service before the SQL transaction opens. */
-async function ensureMerchantProfiles(context: SettlementContext, merchantIds: readonly string[]): Promise<void> {
+export async function ensureMerchantProfiles(
+  context: SettlementContext,
+  merchantIds: readonly string[],
+): Promise<void> {
   const known = await readMerchantProfiles(context.pool, merchantIds, 'no_lock');
   for (const merchantId of merchantIds) {
     if (known.has(merchantId)) continue;

@@ -56,7 +56,10 @@ export async function readMerchantProfiles(
   return new Map(result.rows.map((row) => [row.merchant_id, profileFromRow(row)]));
 }
 
-/** Stores a profile unless a newer version is already there (events may arrive out of order). */
+/**
+ * Stores a profile unless a newer version is already there (events may arrive out of order). A T0
+ * suspension already recorded (card change, risk) is kept: the later of the two ends wins.
+ */
 export async function upsertMerchantProfile(client: Queryable, profile: MerchantProfile): Promise<boolean> {
   assertFeePlan(profile.feePlan);
   assert(profile.t0SingleLimitFen >= 0n && profile.t0DailyQuotaFen >= 0n, 'T0 limits are not negative');
@@ -72,7 +75,8 @@ export async function upsertMerchantProfile(client: Queryable, profile: Merchant
        credit_rate_units = EXCLUDED.credit_rate_units, t0_rate_units = EXCLUDED.t0_rate_units,
        t0_fixed_fen = EXCLUDED.t0_fixed_fen, t0_enabled = EXCLUDED.t0_enabled,
        t0_single_limit_fen = EXCLUDED.t0_single_limit_fen, t0_daily_quota_fen = EXCLUDED.t0_daily_quota_fen,
-       t0_suspended_until = EXCLUDED.t0_suspended_until, context_version = EXCLUDED.context_version,
+       t0_suspended_until = GREATEST(merchant_profiles.t0_suspended_until, EXCLUDED.t0_suspended_until),
+       context_version = EXCLUDED.context_version,
        updated_at = now()
      WHERE merchant_profiles.context_version <= EXCLUDED.context_version`,
     [

@@ -1,0 +1,82 @@
+/**
+ * Bus handlers: authorization.events (money) and merchant.events (profile refresh). Thin: decode
+ * the protobuf payload, map it to the typed domain input, call one flow inside the consumer's
+ * transaction (its inbox mark commits with our postings).
+ */
+import type { BusEvent } from '@acq/bus';
+import { fen } from '@acq/money';
+import { AuthorizationEvent, CardKind, TransactionEventType } from '@acq/proto/authorization/v1/events.ts';
+import { TransactionKind as ProtoKind } from '@acq/proto/authorization/v1/authorization.ts';
+import { MerchantChanged } from '@acq/proto/merchant/v1/merchant.ts';
+import type pg from 'pg';
+import type { TransactionEvent, TransactionKind } from '../domain/settlement-events.ts';
+import { applyTransactionEventsWithin, ensureMerchantProfiles } from '../flows/apply-transaction-events.ts';
+import type { SettlementContext } from '../flows/settlement-context.ts';
+import { upsertMerchantProfile } from '../store/merchant-profile-store.ts';
+
+export const AUTHORIZATION_EVENTS_TOPIC = 'authorization.events';
+export const MERCHANT_EVENTS_TOPIC = 'merchant.events';
+const MERCHANT_CHANGED_TYPE = 'acquirer.merchant.v1.MerchantChanged';
+
+const KIND_BY_PROTO = new Map<number, TransactionKind>([
+  [ProtoKind.TRANSACTION_KIND_PURCHASE, 'PURCHASE'],
+  [ProtoKind.TRANSACTION_KIND_PREAUTH, 'PREAUTH'],
+  [ProtoKind.TRANSACTION_KIND_COMPLETION, 'COMPLETION'],
+  [ProtoKind.TRANSACTION_KIND_VOID, 'VOID'],
+  [ProtoKind.TRANSACTION_KIND_PREAUTH_VOID, 'PREAUTH_VOID'],
+  [ProtoKind.TRANSACTION_KIND_COMPLETION_VOID, 'COMPLETION_VOID'],
+  [ProtoKind.TRANSACTION_KIND_REFUND, 'REFUND'],
+]);
+
+const MONEY_EVENT_TYPES: ReadonlySet<number> = new Set([
+  TransactionEventType.TRANSACTION_EVENT_TYPE_APPROVED,
+  TransactionEventType.TRANSACTION_EVENT_TYPE_VOIDED,
+  TransactionEventType.TRANSACTION_EVENT_TYPE_REFUNDED,
+  TransactionEventType.TRANSACTION_EVENT_TYPE_REVERSED,
+]);
+
+/**
+ * The settlement input of an authorization event; undefined for events that move no money
+ * (declines, batch totals, 跳码 attempts, balance inquiries). A card of unknown kind (wallet
+ * payments) is priced at the credit rate, which has no debit cap.
+ */
+export function transactionEventOf(busEventId: string, message: AuthorizationEvent): TransactionEvent | undefined {
+  if (!MONEY_EVENT_TYPES.has(message.type) || message.amountFen <= 0n) return undefined;
+  const reversed = message.type === TransactionEventType.TRANSACTION_EVENT_TYPE_REVERSED;
+  const kind = reversed ? 'REVERSAL' : KIND_BY_PROTO.get(message.kind);
+  if (kind === undefined) return undefined;
+  return {
+    eventId: busEventId,
+    txnId: message.txnId,
+    merchantId: message.merchantId,
+    merchantNumber: message.merchantNumber,
+    terminalId: message.terminalId,
+    kind,
+    amountFen: fen(message.amountFen),
+    cardKind: message.cardKind === CardKind.CARD_KIND_DEBIT ? 'debit' : 'credit',
+    rrn: message.rrn,
+    authCode: message.authCode,
+    stan: message.stan,
+    batchNumber: message.batchNumber,
+    occurredAtMs: Number(message.occurredAtMs),
+    originalTxnId: message.originalTxnId === '' ? null : message.originalTxnId,
+  };
+}
+
+export function authorizationEventHandler(context: SettlementContext) {
+  return async (event: BusEvent, client: pg.PoolClient): Promise<void> => {
+    const input = transactionEventOf(event.id, AuthorizationEvent.decode(event.payload));
+    if (input === undefined) return;
+    await ensureMerchantProfiles(context, [input.merchantId]);
+    await applyTransactionEventsWithin(client, context, [input]);
+  };
+}
+
+export function merchantEventHandler(context: SettlementContext) {
+  return async (event: BusEvent, client: pg.PoolClient): Promise<void> => {
+    if (event.type !== MERCHANT_CHANGED_TYPE) return;
+    const changed = MerchantChanged.decode(event.payload);
+    const profile = await context.merchants.merchantProfile(changed.merchantId);
+    if (profile !== undefined) await upsertMerchantProfile(client, profile);
+  };
+}
