@@ -39,8 +39,6 @@ export const MERCHANT_CALL_TIMEOUT_MS_MAX = 200;
 
 /** Requests in flight on one Authorize stream before the service stops reading from it. */
 export const STREAM_IN_FLIGHT_REQUESTS_MAX = 4_096;
-/** gRPC message size bound for authorization messages. */
-export const GRPC_MESSAGE_BYTES_MAX = 64 * 1024;
 
 /** Pending intents older than this at startup are treated as interrupted and reversed upstream. */
 export const RECOVERY_PENDING_AGE_MS_MIN = TRANSACTION_BUDGET_MS_MAX;
@@ -68,12 +66,6 @@ export const COMPLETION_PERCENT_OF_PREAUTH_MAX = 115n;
 export const CONTACTLESS_NO_PIN_LIMIT_FEN_MAX = 100_000n;
 
 /** Field sizes from the CUP POS specification. */
-export const TERMINAL_ID_LENGTH = 8;
-export const MERCHANT_NUMBER_LENGTH = 15;
-export const STAN_LENGTH = 6;
-export const BATCH_NUMBER_LENGTH = 6;
-export const PAN_LENGTH_MIN = 12;
-export const PAN_LENGTH_MAX = 19;
 export const ICC_DATA_BYTES_MAX = 255;
 export const SCAN_CODE_LENGTH_MAX = 128;
 
