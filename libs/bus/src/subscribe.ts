@@ -36,6 +36,12 @@ export interface SubscribeOptions {
   /** Postgres log: partitions this replica processes concurrently. */
   partitionWorkerCount?: number;
   clientId?: string;
+  /**
+   * Where a new group begins. `earliest` (default) replays every retained event, so a consumer
+   * deployed after a producer still sees what it published; `latest` suits per-replica cache
+   * invalidation groups that only care about changes from now on.
+   */
+  startFrom?: 'earliest' | 'latest';
 }
 
 const DEFAULT_CONSUMER_BATCH_SIZE = 200;
@@ -48,7 +54,7 @@ const DEFAULT_PARTITION_WORKER_COUNT = 2;
  */
 export async function subscribe(options: SubscribeOptions): Promise<Subscription> {
   assert(options.topics.length > 0, 'subscribe to at least one topic');
-  assert(/^[a-z0-9][a-z0-9._-]{0,199}$/.test(options.group), 'group is a plain name');
+  assert(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/.test(options.group), 'group is a plain name');
   assert(options.retryCountMax >= 1 && options.retryCountMax <= CONSUMER_RETRY_COUNT_MAX, 'retryCountMax out of range');
   const batchSizeMax = options.batchSizeMax ?? DEFAULT_CONSUMER_BATCH_SIZE;
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_CONSUMER_POLL_INTERVAL_MS;
@@ -68,6 +74,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
     retryCountMax: options.retryCountMax,
     batchSizeMax,
     pollIntervalMs,
+    startFrom: options.startFrom ?? 'earliest',
     logger: options.logger ?? stderrLogger,
   };
   const subscription =

@@ -43,9 +43,7 @@ export async function startKafkaConsumer(options: KafkaConsumerOptions): Promise
   const state = { completedCount: 0 };
   const resumeTimers = new Set<NodeJS.Timeout>();
   await Promise.all([consumer.connect(), admin.connect()]);
-  // A new group starts at the earliest retained event: a consumer deployed after a producer must
-  // still see what was published before it first ran.
-  await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+  await consumer.subscribe({ topics: options.topics, fromBeginning: options.startFrom === 'earliest' });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,

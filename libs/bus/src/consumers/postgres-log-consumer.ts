@@ -35,12 +35,15 @@ interface PartitionClaim {
  */
 export async function startPostgresLogConsumer(options: PostgresLogConsumerOptions): Promise<Subscription> {
   assert(options.partitionWorkerCount >= 1, 'at least one partition worker');
-  const offsets = `${quoteIdentifier(options.busSchema)}.consumer_offsets`;
+  const schema = quoteIdentifier(options.busSchema);
+  // Existing positions are kept; a new group starts at sequence 0 or at the current head.
   await options.pool.query(
-    `INSERT INTO ${offsets} (group_name, topic, partition)
-     SELECT $1, topic, partition FROM unnest($2::text[]) AS topic CROSS JOIN generate_series(0, $3 - 1) AS partition
+    `INSERT INTO ${schema}.consumer_offsets (group_name, topic, partition, next_sequence)
+     SELECT $1, topics.topic, partitions.partition, CASE WHEN $4 THEN coalesce(head.next_sequence, 0) ELSE 0 END
+     FROM unnest($2::text[]) AS topics(topic) CROSS JOIN generate_series(0, $3 - 1) AS partitions(partition)
+       LEFT JOIN ${schema}.partition_heads AS head ON head.topic = topics.topic AND head.partition = partitions.partition
      ON CONFLICT DO NOTHING`,
-    [options.group, options.topics, POSTGRES_LOG_PARTITION_COUNT],
+    [options.group, options.topics, POSTGRES_LOG_PARTITION_COUNT, options.startFrom === 'latest'],
   );
   const shutdown = new AbortController();
   const wake = new WakeSignal();

@@ -12,6 +12,8 @@ export interface ConsumerOptions {
   retryCountMax: number;
   batchSizeMax: number;
   pollIntervalMs: number;
+  /** Where a group with no stored position begins: all retained events, or only new ones. */
+  startFrom: 'earliest' | 'latest';
   logger: Logger;
 }
 
