@@ -85,6 +85,8 @@ export async function startAuthorizationService(
     topics: [MERCHANT_EVENTS_TOPIC],
     handler: merchantEventsHandler(parts.cache),
     retryCountMax: limits.MERCHANT_EVENTS_RETRY_COUNT_MAX,
+    // The cache starts empty, so only changes from now on matter to a new replica's group.
+    startFrom: 'latest',
   });
   const recovery = startRecovery(pool, options.logger);
   const identities = new TransactionIdentities(options.instanceId);
