@@ -1,5 +1,5 @@
 import { assert } from '@acq/assert';
-import { describeError, type Logger, quoteIdentifier, withTransaction } from '@acq/db';
+import { describeError, isRetryableTransactionError, type Logger, quoteIdentifier, withTransaction } from '@acq/db';
 import type pg from 'pg';
 import { type BusEvent, eventColumns } from './event.ts';
 import { type EventHandler, runHandlerInTraceContext } from './handler-span.ts';
@@ -212,6 +212,9 @@ async function runHandlers(
     try {
       await runHandlerInTraceContext(options.handler, event, client, options.group);
     } catch (error) {
+      // Deadlocks and serialization failures are the transaction's, not the event's: withTransaction
+      // retries the whole slice without counting a failure against the event.
+      if (isRetryableTransactionError(error)) throw error;
       throw new HandlerFailure(index, error);
     }
     processedIds.add(event.id);

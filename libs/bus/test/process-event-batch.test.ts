@@ -194,6 +194,28 @@ describe('processEventBatch', () => {
     assert.deepEqual(handled, [1]);
   });
 
+  test('a deadlock inside a handler retries the transaction without counting a failure', async () => {
+    const batch = events(2);
+    let deadlocksLeft = 1;
+    const handler: ProcessEventBatchOptions['handler'] = async (event, client) => {
+      const sequence = decodeSequence(event.payload);
+      handled.push(sequence);
+      await client.query('INSERT INTO applied (sequence) VALUES ($1)', [sequence]);
+      if (sequence === 2 && deadlocksLeft > 0) {
+        deadlocksLeft--;
+        throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      }
+    };
+    assert.deepEqual(await processEventBatch(options({ handler }), batch), {
+      completedCount: 2,
+      retryAfterMs: undefined,
+    });
+    assert.deepEqual(handled, [1, 2, 1, 2]);
+    assert.deepEqual(await applied(), [1, 2]);
+    const inbox = await pool.query('SELECT started_attempts, failed_attempts FROM inbox');
+    assert.deepEqual(inbox.rows, Array(2).fill({ started_attempts: 1, failed_attempts: 0 }));
+  });
+
   test('refuses a retryCountMax outside its bounds', async () => {
     await assert.rejects(processEventBatch(options({ retryCountMax: 0 }), events(1)), { code: 'ASSERTION_FAILED' });
     await assert.rejects(processEventBatch(options({ retryCountMax: 21 }), events(1)), { code: 'ASSERTION_FAILED' });
