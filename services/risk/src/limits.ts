@@ -27,6 +27,13 @@ export const PATTERN_WINDOW_MEMBERS_MAX = 1_000;
 export const PATTERN_QUEUE_LENGTH_MAX = 10_000;
 /** Observations the pattern evaluator takes per batch. */
 export const PATTERN_BATCH_SIZE_MAX = 200;
+/**
+ * Observations per pattern script call. Redis runs one script at a time, so a long script would
+ * stall the decision path's counters behind it: keep each call well under a millisecond.
+ */
+export const PATTERN_SCRIPT_OBSERVATIONS_MAX = 20;
+/** The pattern monitor's own Redis connection is off the decision path and may wait longer. */
+export const PATTERN_REDIS_COMMAND_TIMEOUT_MS = 2_000;
 /** Blacklist entries cached in memory (all of them: the cache must be complete to be trusted). */
 export const BLACKLIST_ENTRIES_MAX = 1_000_000;
 /** How often replicas look for blacklist / T0 suspension changes made elsewhere. */

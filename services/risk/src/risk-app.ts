@@ -13,6 +13,7 @@ import type { RiskPolicy } from './domain/policy.ts';
 import { RiskMonitor } from './flows/risk-monitor.ts';
 import {
   BLACKLIST_REFRESH_INTERVAL_MS,
+  PATTERN_REDIS_COMMAND_TIMEOUT_MS,
   PG_POOL_SIZE_MAX,
   PG_STATEMENT_TIMEOUT_MS,
   SWEEP_INTERVAL_MS,
@@ -76,8 +77,17 @@ export async function startRiskApp(options: RiskAppOptions): Promise<RiskApp> {
   await cache.refresh();
   const onError = (operation: string, error: unknown): void =>
     options.logger.error({ err: error, operation }, 'risk background work failed');
-  const windows = new PatternWindows(redis, options.redisKeyPrefix);
-  const monitor = new RiskMonitor({ policy: options.policy, windows, counters, store, onError });
+  // The monitor gets its own connection so its scripts never queue ahead of Assess on one socket.
+  const patternRedis = createRiskRedis({
+    url: options.redisUrl,
+    commandTimeoutMs: PATTERN_REDIS_COMMAND_TIMEOUT_MS,
+    connectionName: 'risk-patterns',
+  });
+  patternRedis.on('error', (error: Error) => options.logger.warn({ err: error }, 'redis connection error'));
+  await waitForRedis(patternRedis, REDIS_READY_TIMEOUT_MS);
+  const windows = new PatternWindows(patternRedis, options.redisKeyPrefix);
+  const watchCounters = new RedisCounters(patternRedis, options.redisKeyPrefix);
+  const monitor = new RiskMonitor({ policy: options.policy, windows, counters: watchCounters, store, onError });
   const nowMs = options.nowMs ?? Date.now;
   const service = createRiskService({
     assess: {
@@ -122,6 +132,7 @@ export async function startRiskApp(options: RiskAppOptions): Promise<RiskApp> {
       await server.shutdown(graceMs);
       await monitor.idle();
       redis.disconnect();
+      patternRedis.disconnect();
       await pool.end();
     },
   };

@@ -114,6 +114,7 @@ async function drive(client: RiskServiceClient): Promise<void> {
   const serverMs: number[] = [];
   const roundTripMs: number[] = [];
   const decisions = new Map<number, number>();
+  const rules = new Map<string, number>();
   const measureFrom = WARMUP_SECONDS * RATE_PER_SECOND;
   stream.on('data', (answer: AssessResponse) => {
     const started = sentAt.get(answer.correlationId);
@@ -122,6 +123,7 @@ async function drive(client: RiskServiceClient): Promise<void> {
     roundTripMs.push(performance.now() - started);
     serverMs.push(answer.elapsedUs / 1000);
     decisions.set(answer.decision, (decisions.get(answer.decision) ?? 0) + 1);
+    for (const fired of answer.firedRules) rules.set(fired.rule, (rules.get(fired.rule) ?? 0) + 1);
   });
   const total = (WARMUP_SECONDS + DURATION_SECONDS) * RATE_PER_SECOND;
   const startedAt = performance.now();
@@ -144,7 +146,8 @@ async function drive(client: RiskServiceClient): Promise<void> {
   console.log(summary('risk processing (elapsed_us)', serverMs));
   console.log(summary('client round trip', roundTripMs));
   console.log(`decisions: ${JSON.stringify(Object.fromEntries(decisions))} (1 approve, 2 decline, 3 flag)`);
-  if ((decisions.get(Decision.DECISION_DECLINE) ?? 0) > 0) console.log('declines present: check limits vs load shape');
+  if ((decisions.get(Decision.DECISION_DECLINE) ?? 0) > 0)
+    console.log(`fired rules: ${JSON.stringify(Object.fromEntries(rules))}`);
 }
 
 const child = startService();

@@ -13,12 +13,18 @@ import {
   isJustUnderLimit,
   isNightRoundAmount,
   type PatternObservation,
+  type WindowCounts,
   categoryTicketMaxFen,
 } from '../domain/pattern-rules.ts';
 import type { RiskPolicy } from '../domain/policy.ts';
 import { signalsFromFirings } from '../domain/signals.ts';
 import { watchKey } from '../domain/watch.ts';
-import { CASE_WATCH_TTL_SECONDS, PATTERN_BATCH_SIZE_MAX, PATTERN_QUEUE_LENGTH_MAX } from '../limits.ts';
+import {
+  CASE_WATCH_TTL_SECONDS,
+  PATTERN_BATCH_SIZE_MAX,
+  PATTERN_QUEUE_LENGTH_MAX,
+  PATTERN_SCRIPT_OBSERVATIONS_MAX,
+} from '../limits.ts';
 import type { PatternWindows } from '../store/pattern-windows.ts';
 import type { RedisCounters } from '../store/redis-counters.ts';
 import type { RiskStore } from '../store/risk-store.ts';
@@ -108,7 +114,11 @@ export class RiskMonitor {
         categorySample: categoryTicketMaxFen(observation.feeCategory, policy.patterns) !== undefined,
       },
     }));
-    const counts = await this.#deps.windows.observeBatch(items, policy.patterns);
+    const counts: WindowCounts[] = [];
+    for (let offset = 0; offset < items.length; offset += PATTERN_SCRIPT_OBSERVATIONS_MAX) {
+      const slice = items.slice(offset, offset + PATTERN_SCRIPT_OBSERVATIONS_MAX);
+      counts.push(...(await this.#deps.windows.observeBatch(slice, policy.patterns)));
+    }
     assert(counts.length === observations.length, 'one count set per observation');
     const signals: RiskSignal[] = [];
     for (const [index, observation] of observations.entries()) {

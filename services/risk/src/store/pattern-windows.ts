@@ -7,7 +7,7 @@ import { assert } from '@acq/assert';
 import type { Redis } from 'ioredis';
 import type { PatternObservation, WindowCounts } from '../domain/pattern-rules.ts';
 import type { RiskPolicy } from '../domain/policy.ts';
-import { PATTERN_BATCH_SIZE_MAX, PATTERN_WINDOW_MEMBERS_MAX } from '../limits.ts';
+import { PATTERN_SCRIPT_OBSERVATIONS_MAX, PATTERN_WINDOW_MEMBERS_MAX } from '../limits.ts';
 
 // Windows an observation does not qualify for are left untouched (count 0): a pattern fires only on
 // an observation that itself belongs to it. The ticket window keeps a running sum beside the set
@@ -96,7 +96,7 @@ export class PatternWindows {
     items: readonly { observation: PatternObservation; flags: ObservationFlags }[],
     patterns: RiskPolicy['patterns'],
   ): Promise<WindowCounts[]> {
-    assert(items.length > 0 && items.length <= PATTERN_BATCH_SIZE_MAX, 'batches are bounded');
+    assert(items.length > 0 && items.length <= PATTERN_SCRIPT_OBSERVATIONS_MAX, 'script batches are bounded');
     const keys: string[] = [];
     const args: (string | number)[] = [
       PATTERN_WINDOW_MEMBERS_MAX,

@@ -5,7 +5,7 @@
  */
 import { assert } from '@acq/assert';
 import { Redis } from 'ioredis';
-import { REDIS_COMMAND_TIMEOUT_MS_MAX } from '../limits.ts';
+import { PATTERN_REDIS_COMMAND_TIMEOUT_MS, REDIS_COMMAND_TIMEOUT_MS_MAX } from '../limits.ts';
 
 export interface RiskRedisOptions {
   url: string;
@@ -19,7 +19,10 @@ const RECONNECT_DELAY_MS_MAX = 2_000;
 
 export function createRiskRedis(options: RiskRedisOptions): Redis {
   assert(options.commandTimeoutMs > 0, 'redis commands need a timeout');
-  assert(options.commandTimeoutMs <= REDIS_COMMAND_TIMEOUT_MS_MAX, 'config may lower the redis timeout, not raise it');
+  assert(
+    options.commandTimeoutMs <= Math.max(REDIS_COMMAND_TIMEOUT_MS_MAX, PATTERN_REDIS_COMMAND_TIMEOUT_MS),
+    'config may lower the redis timeout, not raise it',
+  );
   return new Redis(options.url, {
     enableAutoPipelining: true,
     commandTimeout: options.commandTimeoutMs,
