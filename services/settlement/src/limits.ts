@@ -55,3 +55,14 @@ assert(PAYOUT_WORKER_CONCURRENCY_MAX <= PAYOUT_WORKER_BATCH_SIZE_MAX, 'a pass ha
 export const NETWORK_FILE_TIMEOUT_MS = 30_000;
 /** Transactions or payouts listed in one page. */
 export const LIST_PAGE_SIZE_MAX = 200;
+/** How often the T1 scheduler looks at the clock. */
+export const T1_SCHEDULER_INTERVAL_MS = 60_000;
+/** How often unknown bill-repayment debits are queried, and how many per pass. */
+export const REPAYMENT_RESOLVER_INTERVAL_MS = 10_000;
+export const REPAYMENT_RESOLVER_BATCH_SIZE_MAX = 100;
+/** How often replicas re-read the calendar overrides operators change on another replica. */
+export const CALENDAR_RELOAD_INTERVAL_MS = 60_000;
+/** Bus consumer: attempts before an event goes to the dead-letter table. */
+export const CONSUMER_RETRY_COUNT_MAX = 10;
+/** Timeout of one gRPC call to the merchant service or card registry. */
+export const PEER_GRPC_TIMEOUT_MS = 2_000;

@@ -7,16 +7,19 @@ import type { BusEvent } from '@acq/bus';
 import { fen } from '@acq/money';
 import { AuthorizationEvent, CardKind, TransactionEventType } from '@acq/proto/authorization/v1/events.ts';
 import { TransactionKind as ProtoKind } from '@acq/proto/authorization/v1/authorization.ts';
+import { SettlementCardChanged } from '@acq/proto/card_registry/v1/card_registry.ts';
 import { MerchantChanged } from '@acq/proto/merchant/v1/merchant.ts';
 import type pg from 'pg';
 import type { TransactionEvent, TransactionKind } from '../domain/settlement-events.ts';
 import { applyTransactionEventsWithin, ensureMerchantProfiles } from '../flows/apply-transaction-events.ts';
 import type { SettlementContext } from '../flows/settlement-context.ts';
-import { upsertMerchantProfile } from '../store/merchant-profile-store.ts';
+import { suspendT0, upsertMerchantProfile } from '../store/merchant-profile-store.ts';
 
 export const AUTHORIZATION_EVENTS_TOPIC = 'authorization.events';
 export const MERCHANT_EVENTS_TOPIC = 'merchant.events';
+export const CARD_REGISTRY_EVENTS_TOPIC = 'card_registry.events';
 const MERCHANT_CHANGED_TYPE = 'acquirer.merchant.v1.MerchantChanged';
+const SETTLEMENT_CARD_CHANGED_TYPE = 'acquirer.card_registry.v1.SettlementCardChanged';
 
 const KIND_BY_PROTO = new Map<number, TransactionKind>([
   [ProtoKind.TRANSACTION_KIND_PURCHASE, 'PURCHASE'],
@@ -78,5 +81,15 @@ export function merchantEventHandler(context: SettlementContext) {
     const changed = MerchantChanged.decode(event.payload);
     const profile = await context.merchants.merchantProfile(changed.merchantId);
     if (profile !== undefined) await upsertMerchantProfile(client, profile);
+  };
+}
+
+/** A settlement-card change suspends T0 for the policy period the card registry announces. */
+export function cardRegistryEventHandler() {
+  return async (event: BusEvent, client: pg.PoolClient): Promise<void> => {
+    if (event.type !== SETTLEMENT_CARD_CHANGED_TYPE) return;
+    const changed = SettlementCardChanged.decode(event.payload);
+    if (changed.t0SuspendedUntilMs > 0n)
+      await suspendT0(client, changed.merchantId, Number(changed.t0SuspendedUntilMs));
   };
 }

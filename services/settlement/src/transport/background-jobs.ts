@@ -1,0 +1,107 @@
+/**
+ * The service's periodic work: the payout worker (every replica; SKIP LOCKED shares the queue), the
+ * T1 run (one replica at a time, under an advisory lease), the repayment resolver and the calendar
+ * reload. Each loop sleeps between passes, logs and survives a failed pass, and stops on `signal`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AdvisoryLease } from '@acq/db';
+import { localDateOf, SHANGHAI_OFFSET_MS } from '../domain/calendar.ts';
+import { advanceDuePayouts, type PayoutWorkerOptions } from '../flows/advance-payouts.ts';
+import { resolveUnknownRepayments } from '../flows/repay-bill.ts';
+import { runT1Settlement } from '../flows/run-t1-settlement.ts';
+import type { SettlementContext } from '../flows/settlement-context.ts';
+import {
+  CALENDAR_RELOAD_INTERVAL_MS,
+  PAYOUT_WORKER_POLL_INTERVAL_MS,
+  REPAYMENT_RESOLVER_BATCH_SIZE_MAX,
+  REPAYMENT_RESOLVER_INTERVAL_MS,
+  T1_SCHEDULER_INTERVAL_MS,
+} from '../limits.ts';
+
+export type JobLogger = { error(fields: object, message: string): void; info(fields: object, message: string): void };
+
+async function loop(
+  name: string,
+  signal: AbortSignal,
+  logger: JobLogger,
+  pass: () => Promise<number>,
+  idleMs: number,
+): Promise<void> {
+  while (!signal.aborted) {
+    let progressed = 0;
+    try {
+      progressed = await pass();
+    } catch (error) {
+      logger.error({ err: error, job: name }, 'settlement job pass failed');
+    }
+    if (progressed === 0) await sleep(idleMs, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+export type BackgroundJobOptions = {
+  readonly context: SettlementContext;
+  readonly logger: JobLogger;
+  readonly payoutWorker: PayoutWorkerOptions;
+  /** Minutes after local midnight when a business day's T1 run may start. */
+  readonly t1RunMinuteOfDay: number;
+  reloadCalendar(): Promise<void>;
+};
+
+export function startBackgroundJobs(options: BackgroundJobOptions): { stop(): Promise<void> } {
+  const controller = new AbortController();
+  const { context, logger } = options;
+  const signal = controller.signal;
+  let lastT1Date = '';
+  const lease = new AdvisoryLease({ pool: context.pool, name: 'settlement:t1-run' });
+  const t1Pass = async (): Promise<number> => {
+    const nowMs = context.clock.nowMs();
+    const today = localDateOf(nowMs);
+    const minute = Math.floor(((nowMs + SHANGHAI_OFFSET_MS) % 86_400_000) / 60_000);
+    if (today === lastT1Date || minute < options.t1RunMinuteOfDay || !context.calendar().isBusinessDay(today)) return 0;
+    if (!(await lease.tryAcquire())) return 0;
+    try {
+      const result = await runT1Settlement(context, today);
+      logger.info({ settlementDate: today, ...result }, 'T1 run finished');
+      lastT1Date = today;
+    } finally {
+      await lease.release();
+    }
+    return 0;
+  };
+  const loops = [
+    loop(
+      'payout-worker',
+      signal,
+      logger,
+      () => advanceDuePayouts(context, options.payoutWorker),
+      PAYOUT_WORKER_POLL_INTERVAL_MS,
+    ),
+    loop('t1-run', signal, logger, t1Pass, T1_SCHEDULER_INTERVAL_MS),
+    loop(
+      'repayment-resolver',
+      signal,
+      logger,
+      async () => {
+        await resolveUnknownRepayments(context, REPAYMENT_RESOLVER_BATCH_SIZE_MAX);
+        return 0;
+      },
+      REPAYMENT_RESOLVER_INTERVAL_MS,
+    ),
+    loop(
+      'calendar-reload',
+      signal,
+      logger,
+      async () => {
+        await options.reloadCalendar();
+        return 0;
+      },
+      CALENDAR_RELOAD_INTERVAL_MS,
+    ),
+  ];
+  return {
+    async stop() {
+      controller.abort();
+      await Promise.allSettled(loops);
+    },
+  };
+}
