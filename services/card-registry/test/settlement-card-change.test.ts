@@ -367,3 +367,97 @@ describe('unbind and review', () => {
     assert.equal(payoutCard.accountNumber, first.firstCard);
   });
 });
+
+describe('payouts racing a change', () => {
+  test('a payout started before the change completes keeps the old card; one started after gets the new', async () => {
+    const { merchantId, holder, firstCard } = await onboarded('韩十二');
+    const newCard = await card(holder);
+    const requested = await requestChange(merchantId, holder, newCard);
+    await confirmSms(requested, holder);
+    await sign(requested);
+    const amountFen = await harness.microDepositFen(newCard);
+    // Settlement starts a payout: it records the instant and the card version it was given.
+    const payoutStartedAtMs = BigInt(Date.now());
+    const atStart = await harness.call(harness.client.getActiveSettlementCard, {
+      merchantId,
+      asOfMs: payoutStartedAtMs,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const [activated, readDuringActivation] = await Promise.all([
+      harness.call(harness.client.confirmCardVerification, {
+        changeId: requested.changeId,
+        amountFen,
+        actor: MERCHANT_ACTOR,
+      }),
+      harness.call(harness.client.getActiveSettlementCard, { merchantId, asOfMs: payoutStartedAtMs }),
+    ]);
+    assert.equal(activated.state, 'active');
+    // The payout's retry after the change asks for the card of its start instant: still the old one.
+    const retry = await harness.call(harness.client.getActiveSettlementCard, { merchantId, asOfMs: payoutStartedAtMs });
+    for (const view of [atStart, readDuringActivation, retry]) {
+      assert.equal(view.accountNumber, firstCard);
+      assert.equal(view.cardVersion, 1n);
+    }
+    const nextPayout = await harness.call(harness.client.getActiveSettlementCard, { merchantId, asOfMs: 0n });
+    assert.equal(nextPayout.accountNumber, newCard);
+    assert.equal(nextPayout.cardVersion, 2n);
+  });
+});
+
+describe('onboarding bind refused', () => {
+  test('a credit card in the application is not bound; the merchant binds a debit card through the flow', async () => {
+    const holder = harness.newPerson('杨十三');
+    const creditCard = await card(holder, 'credit');
+    const merchantId = await harness.onboardMerchant(holder, creditCard);
+    const deadline = Date.now() + 15_000;
+    let outcome = '';
+    while (outcome === '' && Date.now() < deadline) {
+      const rows = await harness.registry.pool.query<{ outcome: string }>(
+        "SELECT outcome FROM card_registry_audit WHERE merchant_id = $1 AND action = 'onboarding_bind'",
+        [merchantId],
+      );
+      outcome = rows.rows[0]?.outcome ?? '';
+      if (outcome === '') await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(outcome, 'CREDIT_CARD_REFUSED');
+    await refused(harness.call(harness.client.getSettlementCard, { merchantId }), 'NO_SETTLEMENT_CARD');
+    const debitCard = await card(holder);
+    const bound = await completeChange(merchantId, holder, debitCard);
+    assert.equal(bound.kind, 'bind');
+    assert.equal(bound.state, 'active');
+    assert.equal(bound.t0SuspendedUntilMs, 0n, 'a first bind does not suspend T0');
+    const view = await harness.call(harness.client.getSettlementCard, { merchantId });
+    assert.equal(view.nextChangeAllowedAtMs, 0n, 'a first bind starts no cooldown');
+  });
+});
+
+describe('card data at rest and in logs', () => {
+  test('no clear card number in any table of the registry, in its events or in its logs', async () => {
+    assert.ok(usedCardNumbers.length >= 10, 'the scenarios above used cards');
+    const pool = harness.registry.pool;
+    const tables = await pool.query<{ table_name: string }>(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',
+      [harness.schemas.registry],
+    );
+    const dumps: string[] = [];
+    for (const { table_name: table } of tables.rows) {
+      const rows = await pool.query<{ row_text: string }>(`SELECT to_jsonb(t)::text AS row_text FROM "${table}" t`);
+      dumps.push(...rows.rows.map((row) => row.row_text));
+    }
+    const payloads = await pool.query<{ payload: Buffer }>('SELECT payload FROM outbox');
+    const logged = await pool.query<{ payload: Buffer }>(
+      `SELECT payload FROM "${harness.schemas.bus}".event_log WHERE topic = 'card_registry.events'`,
+    );
+    assert.ok(payloads.rows.length > 0 && logged.rows.length > 0, 'events were written and published');
+    const text = dumps.join('\n');
+    const logs = harness.logLines.join('');
+    assert.ok(logs.length > 0, 'the registry logged something');
+    for (const pan of usedCardNumbers) {
+      assert.ok(!text.includes(pan), 'no table holds a clear card number');
+      assert.ok(!logs.includes(pan), 'no log line holds a clear card number');
+      for (const { payload } of [...payloads.rows, ...logged.rows])
+        assert.ok(!payload.includes(Buffer.from(pan)), 'no event carries a clear card number');
+    }
+    assert.ok(text.includes(`${usedCardNumbers[0]?.slice(0, 6)}*`), 'the masked form is what is stored');
+  });
+});
