@@ -14,6 +14,8 @@ import type { Logger } from '@acq/telemetry';
 import type { Meter } from '@opentelemetry/api';
 import type pg from 'pg';
 import { createUpstreamConnector, type UpstreamConnector } from './clients/upstream/index.ts';
+import { loadQrConfig, type QrModuleConfig } from './qr/qr-config.ts';
+import { createQrModule, type QrModule } from './qr/qr-module.ts';
 import type { FlowDependencies, FlowSettings } from './flows/flow-dependencies.ts';
 import { recoverInterruptedIntents } from './flows/recover-interrupted-intents.ts';
 import { TransactionIdentities } from './flows/transaction-identity.ts';
@@ -47,6 +49,8 @@ export interface AuthorizationServiceOptions {
   /** KAFKA_BROKERS decides the bus backend (unset: the durable Postgres log). */
   readonly busEnv: Record<string, string | undefined>;
   readonly busSchema?: string;
+  /** QR payments (wallet providers, callbacks); default: from the environment (qr/qr-config.ts). */
+  readonly qr?: QrModuleConfig;
 }
 
 export interface RunningAuthorizationService {
@@ -99,8 +103,10 @@ export async function startAuthorizationService(
         streamInFlightMax: limits.STREAM_IN_FLIGHT_REQUESTS_MAX,
         metrics: createAuthorizationMetrics(options.meter, parts.store),
       }),
+      parts.qr.grpcService,
     ],
   });
+  parts.qr.startResolver();
   return {
     grpcPort: server.port,
     pool,
@@ -119,6 +125,7 @@ interface Parts {
   readonly upstream: UpstreamConnector;
   readonly risk: RiskClient;
   readonly store: TransactionStore;
+  readonly qr: QrModule;
 }
 
 function buildParts(options: AuthorizationServiceOptions, pool: pg.Pool): Parts {
@@ -160,6 +167,14 @@ function buildParts(options: AuthorizationServiceOptions, pool: pg.Pool): Parts 
     cache,
     options.logger,
   );
+  const qr = createQrModule({
+    pool,
+    config: options.qr ?? loadQrConfig(process.env),
+    merchants,
+    risk,
+    settings: options.settings,
+    logger: options.logger,
+  });
   const deps: FlowDependencies = {
     settings: {
       ...options.settings,
@@ -171,11 +186,12 @@ function buildParts(options: AuthorizationServiceOptions, pool: pg.Pool): Parts 
     risk,
     upstream,
     pinTranslator: new HsmPinTranslator(hsm, resolveZonePinKey(hsm, options.zonePinKey)),
+    scanCodePayments: qr.deps,
     logger: options.logger,
     responseCodeOf,
     nowMs: Date.now,
   };
-  return { deps, cache, upstream, risk, store };
+  return { deps, cache, upstream, risk, store, qr };
 }
 
 /** CUP business days follow Beijing time (UTC+8, no daylight saving). */
@@ -233,6 +249,7 @@ async function stopAll(
   graceMs: number,
 ): Promise<void> {
   await running.server.shutdown(graceMs);
+  await running.parts.qr.stop();
   running.recovery.controller.abort();
   await running.recovery.done;
   await running.parts.store.close();

@@ -1,5 +1,6 @@
 /** What the authorization flows are given at start-up: ports, store, settings and a logger. */
 import type { Fen } from '@acq/money';
+import type { QrDependencies } from '../qr/flows/qr-dependencies.ts';
 import type { TransactionStore } from '../store/transaction-store.ts';
 import type { AuthorizationContext } from './authorize/authorization-context.ts';
 import type { MerchantContextPort, PinTranslatorPort, RiskPort, UpstreamPort } from './ports.ts';
@@ -34,6 +35,8 @@ export interface FlowDependencies {
   readonly risk: RiskPort;
   readonly upstream: UpstreamPort;
   readonly pinTranslator: PinTranslatorPort;
+  /** The QR module: scan-code purchases (22 = 03x) are paid through the wallet providers. */
+  readonly scanCodePayments?: QrDependencies;
   readonly logger: FlowLogger;
   /** The single reason -> field 39 mapper (transport/response-code.ts), injected so flows stay inward. */
   readonly responseCodeOf: (ctx: AuthorizationContext) => string;

@@ -17,7 +17,7 @@ import { loadTerminalContext } from './participants/load-terminal-context.ts';
 import { recordBatchUpload } from './participants/record-batch-upload.ts';
 import { recordIntent } from './participants/record-intent.ts';
 import { recordOutcome } from './participants/record-outcome.ts';
-import { routeUpstream } from './participants/route-upstream.ts';
+import { routeScanCodeToWallet } from './participants/route-scan-code-to-wallet.ts';
 import { settleBatch } from './participants/settle-batch.ts';
 import { translatePin } from './participants/translate-pin.ts';
 import { validateRequest } from './participants/validate-request.ts';
@@ -25,7 +25,7 @@ import { validateRequest } from './participants/validate-request.ts';
 const CONTEXT = [validateRequest, loadTerminalContext] as const;
 /** Validate, context, record the intent (duplicate check), 跳码, rules, risk, PIN, route, fee, persist + publish. */
 const NEW_CARD_TRANSACTION = [recordIntent, detectCodeJump, checkAmountRules, assessRisk, translatePin] as const;
-const FINISH = [routeUpstream, computeFee, recordOutcome] as const;
+const FINISH = [routeScanCodeToWallet, computeFee, recordOutcome] as const;
 const REFERRING = [loadOriginal, recordIntent, detectCodeJump, checkAmountRules, claimOriginal] as const;
 
 export const PIPELINE_BY_KIND: Readonly<Record<TransactionKind, readonly Participant[]>> = {
