@@ -43,6 +43,11 @@ export const CASE_EVIDENCE_TXN_IDS_MAX = 50;
 /** Cases returned by one ListCases page. */
 export const CASES_PAGE_SIZE_MAX = 200;
 export const CASES_PAGE_SIZE_DEFAULT = 50;
+/** Outbox relay: events per publish batch and the idle poll (NOTIFY wakes it sooner). */
+export const OUTBOX_RELAY_BATCH_SIZE_MAX = 200;
+export const OUTBOX_RELAY_POLL_INTERVAL_MS = 1_000;
+/** authorization.events consumer: attempts before an event goes to the dead-letter table. */
+export const EVENT_RETRY_COUNT_MAX = 5;
 /** Postgres statement timeout for the risk schema (cases, blacklists). */
 export const PG_STATEMENT_TIMEOUT_MS = 2_000;
 export const PG_POOL_SIZE_MAX = 10;

@@ -29,6 +29,7 @@ await runService({
       redisCommandTimeoutMs: config.RISK_REDIS_COMMAND_TIMEOUT_MS,
       grpcPort: config.RISK_GRPC_PORT,
       policy: policyFromConfig(config as unknown as Record<string, unknown>),
+      busEnv: process.env,
       logger,
       observeAssess: (elapsedMs, decision, firedRules) => {
         assessDuration.record(elapsedMs, { decision });

@@ -5,14 +5,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { ensureBusTables } from '@acq/bus';
+import { createBusFromEnv } from '@acq/bus';
 import { createPool, pingDatabase, runMigrations } from '@acq/db';
 import { startGrpcServer } from '@acq/grpc';
 import { RiskServiceService } from '@acq/proto/risk/v1/risk.ts';
 import type { RiskPolicy } from './domain/policy.ts';
+import { AUTHORIZATION_EVENTS_TOPIC, applyAuthorizationEvent } from './flows/authorization-events.ts';
 import { RiskMonitor } from './flows/risk-monitor.ts';
 import {
   BLACKLIST_REFRESH_INTERVAL_MS,
+  EVENT_RETRY_COUNT_MAX,
+  OUTBOX_RELAY_BATCH_SIZE_MAX,
+  OUTBOX_RELAY_POLL_INTERVAL_MS,
   PATTERN_REDIS_COMMAND_TIMEOUT_MS,
   PG_POOL_SIZE_MAX,
   PG_STATEMENT_TIMEOUT_MS,
@@ -36,6 +40,9 @@ export interface RiskAppOptions {
   redisCommandTimeoutMs: number;
   grpcPort: number;
   policy: RiskPolicy;
+  /** KAFKA_BROKERS decides the bus backend (unset: the durable Postgres log in busSchema). */
+  busEnv: Record<string, string | undefined>;
+  busSchema?: string;
   logger: {
     warn(object: object, message: string): void;
     error(object: object, message: string): void;
@@ -63,7 +70,13 @@ export async function startRiskApp(options: RiskAppOptions): Promise<RiskApp> {
     statementTimeoutMs: PG_STATEMENT_TIMEOUT_MS,
   });
   await runMigrations(pool, { schema: options.schema, directory: MIGRATIONS_DIRECTORY });
-  await ensureBusTables(pool, options.schema);
+  const bus = await createBusFromEnv(options.busEnv, {
+    pool,
+    schema: options.schema,
+    clientId: 'risk',
+    ...(options.busSchema === undefined ? {} : { busSchema: options.busSchema }),
+  });
+  bus.startRelay({ batchSizeMax: OUTBOX_RELAY_BATCH_SIZE_MAX, pollIntervalMs: OUTBOX_RELAY_POLL_INTERVAL_MS });
   const redis = createRiskRedis({
     url: options.redisUrl,
     commandTimeoutMs: options.redisCommandTimeoutMs,
@@ -113,6 +126,14 @@ export async function startRiskApp(options: RiskAppOptions): Promise<RiskApp> {
       counters.sweepExpired(nowMs()).catch((error: unknown) => onError('reservation_sweep', error));
     }, SWEEP_INTERVAL_MS),
   ];
+  await bus.subscribe({
+    group: 'risk',
+    topics: [AUTHORIZATION_EVENTS_TOPIC],
+    retryCountMax: EVENT_RETRY_COUNT_MAX,
+    handler: async (event) => {
+      await applyAuthorizationEvent(counters, event.payload);
+    },
+  });
   const server = await startGrpcServer({
     port: options.grpcPort,
     services: [{ definition: RiskServiceService, implementation: service }],
@@ -131,6 +152,7 @@ export async function startRiskApp(options: RiskAppOptions): Promise<RiskApp> {
       for (const timer of timers) clearInterval(timer);
       await server.shutdown(graceMs);
       await monitor.idle();
+      await bus.close();
       redis.disconnect();
       patternRedis.disconnect();
       await pool.end();

@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { TransactionKind } from '@acq/proto/authorization/v1/authorization.ts';
-import { CardKind } from '@acq/proto/authorization/v1/events.ts';
+import { AuthorizationEvent, CardKind, TransactionEventType } from '@acq/proto/authorization/v1/events.ts';
+import { buildEvent, createPostgresLogPublisher } from '@acq/bus';
 import { RiskAlert, RiskCaseEvent } from '@acq/proto/risk/v1/events.ts';
+import { shanghaiDayKey } from '../src/domain/limit-plan.ts';
 import {
   type AssessRequest,
   type AssessResponse,
@@ -45,6 +47,7 @@ import { deleteKeysWithPrefix, REDIS_URL, uniquePrefix } from './fixtures.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const schema = `risk_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+const busSchema = `risk_test_bus_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 const prefix = uniquePrefix();
 const merchantId = `mch_${randomUUID()}`;
 let app: RiskApp;
@@ -126,6 +129,8 @@ before(async () => {
     policy: defaultRiskPolicy(),
     logger: { warn: () => {}, error: (object) => assert.fail(`background error ${JSON.stringify(object)}`) },
     observeAssess: () => {},
+    busEnv: {},
+    busSchema,
   });
   client = new RiskServiceClient(`127.0.0.1:${app.grpcPort}`, credentials.createInsecure());
 });
@@ -134,6 +139,7 @@ after(async () => {
   client.close();
   await app.stop(1_000);
   await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+  await admin.query(`DROP SCHEMA IF EXISTS ${busSchema} CASCADE`);
   await admin.end();
   const { Redis } = await import('ioredis');
   const redis = new Redis(REDIS_URL);
@@ -273,5 +279,44 @@ describe('operator blacklist and reservations over gRPC', () => {
     );
     const malformed = await rpc.assessOnce(assessRequest({ terminal: undefined }));
     assert.equal(malformed.responseCode, '30');
+  });
+});
+
+describe('authorization events (bus)', () => {
+  it('releases the counters of an approval reversed by an event when no Release call came', async () => {
+    const isolatedMerchant = otherMerchantRequest();
+    const approved = await rpc.assessOnce(isolatedMerchant);
+    assert.ok(approved.reservationId.startsWith('rsv_'));
+    const merchantOfRequest = isolatedMerchant.terminal?.merchantId ?? '';
+    const dayKey = `m:${merchantOfRequest}:d:${shanghaiDayKey(Date.now())}`;
+    const counters = app.counters;
+    assert.equal((await counters.readCounter(dayKey)).count, 1);
+    const publisher = createPostgresLogPublisher({ pool: admin, busSchema });
+    const reversal = AuthorizationEvent.encode(
+      AuthorizationEvent.fromPartial({
+        type: TransactionEventType.TRANSACTION_EVENT_TYPE_REVERSED,
+        txnId: `rev_${randomUUID()}`,
+        originalTxnId: isolatedMerchant.txnId,
+        merchantId: merchantOfRequest,
+      }),
+    ).finish();
+    await publisher.publish([
+      buildEvent({
+        topic: 'authorization.events',
+        key: merchantOfRequest,
+        type: 'authorization.reversed',
+        payload: reversal,
+      }),
+    ]);
+    const deadline = Date.now() + 15_000;
+    while ((await counters.readCounter(dayKey)).count !== 0) {
+      assert.ok(Date.now() < deadline, 'the reversal event released the counters in time');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(
+      (await rpc.release({ reservationId: approved.reservationId, reason: ReleaseReason.RELEASE_REASON_REVERSED }))
+        .released,
+      false,
+    );
   });
 });

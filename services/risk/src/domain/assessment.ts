@@ -132,3 +132,9 @@ export function combineFirings(firings: readonly RuleFiring[]): { decision: Deci
   }
   return { decision: flagged ? Decision.flag : Decision.approve, responseCode: '00' };
 }
+
+/** The reservation Assess makes for a transaction: one per txn id, so retries never double-count. */
+export function reservationIdOf(txnId: string): string {
+  assert(txnId.length > 0, 'reservations are named after their transaction');
+  return `rsv_${txnId}`;
+}

@@ -12,6 +12,7 @@ import {
   decline,
   flag,
   isUndoOrCloseOut,
+  reservationIdOf,
   type RuleFiring,
 } from '../domain/assessment.ts';
 import { unavailableFirings } from '../domain/failure-policy.ts';
@@ -69,7 +70,7 @@ export async function assessTransaction(
     return outcome(firings, '', false);
   }
   const watchKeys = watchKeysFor(input);
-  const reservationId = input.txnId === '' ? deps.newReservationId() : `rsv_${input.txnId}`;
+  const reservationId = input.txnId === '' ? deps.newReservationId() : reservationIdOf(input.txnId);
   const reservation = deps.counters.reserve({
     reservationId,
     amountFen: input.amountFen,
