@@ -39,8 +39,14 @@ export const CONSUMER_POLL_INTERVAL_MS_MAX = 5_000;
 /** Postgres-log partitions one consumer replica processes concurrently. */
 export const CONSUMER_PARTITION_WORKER_COUNT_MAX = 8;
 export const CONSUMER_RETRY_COUNT_MAX = 20;
-/** A Postgres-log partition claim expires after this; a batch must finish well within it. */
-export const CONSUMER_PARTITION_LEASE_MS = 60_000;
+/**
+ * A Postgres-log partition claim expires this long after its last renewal. The holder renews it
+ * every third of the period while a batch runs, so it bounds how long a crashed consumer's
+ * partitions stay blocked, not how long a batch may take.
+ */
+export const CONSUMER_PARTITION_LEASE_MS = 10_000;
+export const CONSUMER_PARTITION_LEASE_MS_MIN = 1_000;
+export const CONSUMER_PARTITION_LEASE_MS_MAX = 60_000;
 export const CONSUMER_RETRY_BACKOFF_MS_BASE = 200;
 export const CONSUMER_RETRY_BACKOFF_MS_MAX = 30_000;
 /** Stored handler error text is cut to this length (it is log-safe text, not card data). */
@@ -63,6 +69,11 @@ assert(EVENT_PAYLOAD_BYTES_MAX <= RELAY_BATCH_BYTES_MAX, 'a single event always 
 assert(EVENT_PAYLOAD_BYTES_MAX <= CONSUMER_BATCH_BYTES_MAX, 'a single event always fits a consumer batch');
 assert(CONSUMER_BATCH_BYTES_MAX <= KAFKA_FETCH_BYTES_MAX, 'a partition fetch fits the whole fetch');
 assert(INBOX_RETENTION_MS > POSTGRES_LOG_RETENTION_MS, 'inbox outlives the log, so replayed duplicates are caught');
+assert(
+  CONSUMER_PARTITION_LEASE_MS_MIN <= CONSUMER_PARTITION_LEASE_MS &&
+    CONSUMER_PARTITION_LEASE_MS <= CONSUMER_PARTITION_LEASE_MS_MAX,
+  'default partition lease within its bounds',
+);
 assert(RELAY_PUBLISH_RETRY_BACKOFF_MS_BASE < RELAY_PUBLISH_RETRY_BACKOFF_MS_MAX, 'relay backoff range');
 assert(CONSUMER_RETRY_BACKOFF_MS_BASE < CONSUMER_RETRY_BACKOFF_MS_MAX, 'consumer backoff range');
 assert(KAFKA_HEARTBEAT_INTERVAL_MS * 3 <= KAFKA_SESSION_TIMEOUT_MS, 'heartbeat well inside the session timeout');

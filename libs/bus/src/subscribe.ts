@@ -9,6 +9,7 @@ import { startInboxRetention } from './inbox-retention.ts';
 import type { EventHandler } from './handler-span.ts';
 import {
   CONSUMER_BATCH_SIZE_MAX,
+  CONSUMER_PARTITION_LEASE_MS,
   CONSUMER_PARTITION_WORKER_COUNT_MAX,
   CONSUMER_POLL_INTERVAL_MS_MAX,
   CONSUMER_RETRY_COUNT_MAX,
@@ -35,6 +36,8 @@ export interface SubscribeOptions {
   pollIntervalMs?: number;
   /** Postgres log: partitions this replica processes concurrently. */
   partitionWorkerCount?: number;
+  /** Postgres log: how long a crashed replica's partitions stay claimed (CONSUMER_PARTITION_LEASE_MS). */
+  partitionLeaseMs?: number;
   clientId?: string;
   /**
    * Where a new group begins. `earliest` (default) replays every retained event, so a consumer
@@ -83,6 +86,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
           ...common,
           busSchema: options.busSchema ?? DEFAULT_BUS_SCHEMA,
           partitionWorkerCount,
+          partitionLeaseMs: options.partitionLeaseMs ?? CONSUMER_PARTITION_LEASE_MS,
         })
       : await startKafkaConsumer({
           ...common,

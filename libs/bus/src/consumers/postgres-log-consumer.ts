@@ -7,7 +7,8 @@ import { BusError, BusErrorCode } from '../errors.ts';
 import { type EventRow, eventFromRow } from '../event.ts';
 import {
   CONSUMER_BATCH_BYTES_MAX,
-  CONSUMER_PARTITION_LEASE_MS,
+  CONSUMER_PARTITION_LEASE_MS_MAX,
+  CONSUMER_PARTITION_LEASE_MS_MIN,
   CONSUMER_RETRY_BACKOFF_MS_BASE,
   POSTGRES_LOG_PARTITION_COUNT,
 } from '../limits.ts';
@@ -19,6 +20,7 @@ import type { ConsumerOptions, Subscription } from './subscription.ts';
 export interface PostgresLogConsumerOptions extends ConsumerOptions {
   busSchema: string;
   partitionWorkerCount: number;
+  partitionLeaseMs: number;
 }
 
 interface PartitionClaim {
@@ -35,6 +37,11 @@ interface PartitionClaim {
  */
 export async function startPostgresLogConsumer(options: PostgresLogConsumerOptions): Promise<Subscription> {
   assert(options.partitionWorkerCount >= 1, 'at least one partition worker');
+  assert(
+    options.partitionLeaseMs >= CONSUMER_PARTITION_LEASE_MS_MIN &&
+      options.partitionLeaseMs <= CONSUMER_PARTITION_LEASE_MS_MAX,
+    'partitionLeaseMs out of range',
+  );
   const schema = quoteIdentifier(options.busSchema);
   // Existing positions are kept; a new group starts at sequence 0 or at the current head.
   await options.pool.query(
@@ -94,37 +101,74 @@ async function runWorker(
   }
 }
 
-/** Claims a partition, processes one batch, releases the claim. Returns undefined when idle. */
+/**
+ * Claims a partition, processes one batch while renewing the claim, releases it. Returns undefined
+ * when no partition has pending events.
+ */
 async function consumeOneBatch(options: PostgresLogConsumerOptions, owner: string): Promise<number | undefined> {
   const claim = await claimPartition(options, owner);
   if (claim === undefined) return undefined;
   let retryAfterMs: number | undefined;
   let completedCount = 0;
+  const renewal = setInterval(
+    () => {
+      renewPartitionLease(options, owner, claim).catch((error: unknown) => {
+        options.logger.warn(
+          { group: options.group, topic: claim.topic, ...describeError(error) },
+          'partition lease renewal failed',
+        );
+      });
+    },
+    Math.floor(options.partitionLeaseMs / 3),
+  );
   try {
-    const log = `${quoteIdentifier(options.busSchema)}.event_log`;
-    const events = await options.pool.query<EventRow & { sequence: bigint }>(
-      `SELECT sequence, event_id, topic, event_key, event_type, payload, headers, occurred_at FROM (
-         SELECT *, sum(octet_length(payload)) OVER (ORDER BY sequence) - octet_length(payload) AS bytes_before
-         FROM (SELECT * FROM ${log} WHERE topic = $1 AND partition = $2 AND sequence >= $3 ORDER BY sequence LIMIT $4) AS oldest
-       ) AS sized WHERE bytes_before < $5 ORDER BY sequence`,
-      [claim.topic, claim.partition, claim.next_sequence, options.batchSizeMax, CONSUMER_BATCH_BYTES_MAX],
-    );
-    const sequences = events.rows.map((row) => row.sequence);
+    const rows = await readPartitionBatch(options, claim);
+    const sequences = rows.map((row) => row.sequence);
     const result = await processEventBatch(
       {
         ...options,
         commitPosition: (client, count) =>
           storeOffset(options, client, owner, claim, nextSequenceAfter(claim, sequences, count)),
       },
-      events.rows.map(eventFromRow),
+      rows.map(eventFromRow),
     );
-    if (events.rows.length === 0) await skipPurgedRange(options, owner, claim);
+    if (rows.length === 0) await skipPurgedRange(options, owner, claim);
     completedCount = result.completedCount;
     retryAfterMs = result.retryAfterMs;
   } finally {
+    clearInterval(renewal);
     await releasePartition(options, owner, claim, retryAfterMs);
   }
   return completedCount;
+}
+
+/** The next events of the partition, bounded by count and payload bytes (the first always fits). */
+async function readPartitionBatch(
+  options: PostgresLogConsumerOptions,
+  claim: PartitionClaim,
+): Promise<(EventRow & { sequence: bigint })[]> {
+  const log = `${quoteIdentifier(options.busSchema)}.event_log`;
+  const result = await options.pool.query<EventRow & { sequence: bigint }>(
+    `SELECT sequence, event_id, topic, event_key, event_type, payload, headers, occurred_at FROM (
+       SELECT *, sum(octet_length(payload)) OVER (ORDER BY sequence) - octet_length(payload) AS bytes_before
+       FROM (SELECT * FROM ${log} WHERE topic = $1 AND partition = $2 AND sequence >= $3 ORDER BY sequence LIMIT $4) AS oldest
+     ) AS sized WHERE bytes_before < $5 ORDER BY sequence`,
+    [claim.topic, claim.partition, claim.next_sequence, options.batchSizeMax, CONSUMER_BATCH_BYTES_MAX],
+  );
+  return result.rows;
+}
+
+async function renewPartitionLease(
+  options: PostgresLogConsumerOptions,
+  owner: string,
+  claim: PartitionClaim,
+): Promise<void> {
+  await options.pool.query(
+    `UPDATE ${quoteIdentifier(options.busSchema)}.consumer_offsets
+     SET lease_expires_at = now() + make_interval(secs => $5::double precision / 1000)
+     WHERE group_name = $1 AND topic = $2 AND partition = $3 AND lease_owner = $4`,
+    [options.group, claim.topic, claim.partition, owner, options.partitionLeaseMs],
+  );
 }
 
 function nextSequenceAfter(claim: PartitionClaim, sequences: readonly bigint[], completedCount: number): bigint {
@@ -151,7 +195,7 @@ async function claimPartition(options: PostgresLogConsumerOptions, owner: string
            FOR UPDATE OF candidate SKIP LOCKED) AS claimed
      WHERE offsets.group_name = claimed.group_name AND offsets.topic = claimed.topic AND offsets.partition = claimed.partition
      RETURNING offsets.topic, offsets.partition, offsets.next_sequence`,
-    [options.group, options.topics, owner, CONSUMER_PARTITION_LEASE_MS],
+    [options.group, options.topics, owner, options.partitionLeaseMs],
   );
   return result.rows[0];
 }
