@@ -1,11 +1,11 @@
 /** Every bound of the QR payment module, with its unit. */
 
 /** A wallet provider's HTTP answer is awaited at most this long before the call counts as unknown. */
-export const WALLET_REQUEST_TIMEOUT_MS = 5_000;
+export const WALLET_REQUEST_TIMEOUT_MS = 3_000;
 /** A customer-presented payment that is USERPAYING is queried this often, in ms. */
 export const PENDING_POLL_INTERVAL_MS = 2_000;
-/** The HTTP caller of a customer-presented payment waits at most this long for a final state. */
-export const HTTP_PAYMENT_WAIT_MS_MAX = 10_000;
+/** The HTTP caller of a customer-presented payment waits at most this long for a final state (inside the gateway's 5 s call deadline). */
+export const HTTP_PAYMENT_WAIT_MS_MAX = 3_000;
 /** A terminal scan-code purchase keeps this much of its budget for recording the outcome, in ms. */
 export const TERMINAL_RECORDING_RESERVE_MS = 3_000;
 /** Merchant-presented orders whose callback has not come are queried this often (lost callbacks), in ms. */

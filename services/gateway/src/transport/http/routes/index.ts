@@ -8,6 +8,8 @@ import type { RoutePlugin } from '../route-context.ts';
 import { merchantRoutes } from './merchants.ts';
 import { onboardingRoutes } from './onboarding.ts';
 import { qrCodeRoutes } from './qr-codes.ts';
+import { qrPaymentRoutes } from './qr.ts';
+import { settlementCardRoutes } from './settlement-card.ts';
 import { terminalRoutes } from './terminals.ts';
 
 export const ROUTE_PLUGINS: readonly { readonly name: string; readonly plugin: RoutePlugin }[] = [
@@ -15,4 +17,6 @@ export const ROUTE_PLUGINS: readonly { readonly name: string; readonly plugin: R
   { name: 'merchants', plugin: merchantRoutes },
   { name: 'terminals', plugin: terminalRoutes },
   { name: 'qr-codes', plugin: qrCodeRoutes },
+  { name: 'qr-payments', plugin: qrPaymentRoutes },
+  { name: 'settlement-card', plugin: settlementCardRoutes },
 ];
