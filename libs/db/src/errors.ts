@@ -43,3 +43,12 @@ export function isRetryableTransactionError(error: unknown): boolean {
   const state = sqlStateOf(error);
   return state === SqlState.serializationFailure || state === SqlState.deadlockDetected;
 }
+
+/**
+ * Wraps a driver error with a stable code and a log-safe context message. pg error messages never
+ * contain bound parameter values, so keeping the original as `cause` leaks no card data.
+ */
+export function toDatabaseError(error: unknown, context: string): DatabaseError {
+  if (error instanceof DatabaseError) return error;
+  return new DatabaseError(DatabaseErrorCode.queryFailed, context, { cause: error });
+}

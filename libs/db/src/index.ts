@@ -7,6 +7,7 @@ export {
   isRetryableTransactionError,
   SqlState,
   sqlStateOf,
+  toDatabaseError,
 } from './errors.ts';
 export * as databaseLimits from './limits.ts';
 export { describeError, type Logger, stderrLogger } from './logger.ts';

@@ -16,6 +16,7 @@ import {
   pingDatabase,
   runMigrations,
   SqlState,
+  toDatabaseError,
   withAdvisoryLease,
   withTransaction,
 } from '../src/index.ts';
@@ -278,6 +279,19 @@ describe('AdvisoryLease', () => {
     await Promise.all(replicas);
     assert.equal(runningMax, 1);
     assert.equal(running, 0);
+  });
+});
+
+describe('toDatabaseError', () => {
+  test('keeps the SQLSTATE and cause, and passes DatabaseErrors through unchanged', async () => {
+    const failure = await pool.query('SELECT 1/0').catch((error: unknown) => error);
+    const wrapped = toDatabaseError(failure, 'load ledger balance');
+    assert.equal(wrapped.code, DatabaseErrorCode.queryFailed);
+    assert.equal(wrapped.sqlState, '22012');
+    assert.equal(wrapped.message, 'load ledger balance');
+    assert.equal(wrapped.cause, failure);
+    assert.equal(toDatabaseError(wrapped, 'outer'), wrapped);
+    assert.equal(toDatabaseError(new Error('not pg'), 'x').sqlState, undefined);
   });
 });
 
