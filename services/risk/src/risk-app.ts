@@ -5,10 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createBusFromEnv } from '@acq/bus';
+import { type Bus, createBusFromEnv } from '@acq/bus';
 import { createPool, pingDatabase, runMigrations } from '@acq/db';
 import { startGrpcServer } from '@acq/grpc';
 import { RiskServiceService } from '@acq/proto/risk/v1/risk.ts';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import type { RiskPolicy } from './domain/policy.ts';
 import { AUTHORIZATION_EVENTS_TOPIC, applyAuthorizationEvent } from './flows/authorization-events.ts';
 import { RiskMonitor } from './flows/risk-monitor.ts';
@@ -61,7 +63,7 @@ export interface RiskApp {
   stop(graceMs: number): Promise<void>;
 }
 
-export async function startRiskApp(options: RiskAppOptions): Promise<RiskApp> {
+async function openDatabase(options: RiskAppOptions): Promise<{ pool: pg.Pool; bus: Bus }> {
   const pool = createPool({
     connectionString: options.databaseUrl,
     schema: options.schema,
@@ -77,30 +79,52 @@ export async function startRiskApp(options: RiskAppOptions): Promise<RiskApp> {
     ...(options.busSchema === undefined ? {} : { busSchema: options.busSchema }),
   });
   bus.startRelay({ batchSizeMax: OUTBOX_RELAY_BATCH_SIZE_MAX, pollIntervalMs: OUTBOX_RELAY_POLL_INTERVAL_MS });
-  const redis = createRiskRedis({
-    url: options.redisUrl,
-    commandTimeoutMs: options.redisCommandTimeoutMs,
-    connectionName: 'risk',
-  });
-  redis.on('error', (error: Error) => options.logger.warn({ err: error }, 'redis connection error'));
+  return { pool, bus };
+}
+
+async function connectRedis(options: RiskAppOptions, connectionName: string, commandTimeoutMs: number): Promise<Redis> {
+  const redis = createRiskRedis({ url: options.redisUrl, commandTimeoutMs, connectionName });
+  redis.on('error', (error: Error) => options.logger.warn({ err: error, connectionName }, 'redis connection error'));
   await waitForRedis(redis, REDIS_READY_TIMEOUT_MS);
+  return redis;
+}
+
+function startTimers(work: {
+  cache: RiskCache;
+  counters: RedisCounters;
+  nowMs: () => number;
+  onError: ErrorSink;
+}): NodeJS.Timeout[] {
+  return [
+    setInterval(() => {
+      work.cache.refresh().catch((error: unknown) => work.onError('cache_refresh', error));
+    }, BLACKLIST_REFRESH_INTERVAL_MS),
+    setInterval(() => {
+      work.counters.sweepExpired(work.nowMs()).catch((error: unknown) => work.onError('reservation_sweep', error));
+    }, SWEEP_INTERVAL_MS),
+  ];
+}
+
+type ErrorSink = (operation: string, error: unknown) => void;
+
+export async function startRiskApp(options: RiskAppOptions): Promise<RiskApp> {
+  const { pool, bus } = await openDatabase(options);
+  const redis = await connectRedis(options, 'risk', options.redisCommandTimeoutMs);
+  // The monitor gets its own connection so its scripts never queue ahead of Assess on one socket.
+  const patternRedis = await connectRedis(options, 'risk-patterns', PATTERN_REDIS_COMMAND_TIMEOUT_MS);
   const counters = new RedisCounters(redis, options.redisKeyPrefix);
   const store = new RiskStore(pool);
   const cache = new RiskCache(store);
   await cache.refresh();
-  const onError = (operation: string, error: unknown): void =>
+  const onError: ErrorSink = (operation, error) =>
     options.logger.error({ err: error, operation }, 'risk background work failed');
-  // The monitor gets its own connection so its scripts never queue ahead of Assess on one socket.
-  const patternRedis = createRiskRedis({
-    url: options.redisUrl,
-    commandTimeoutMs: PATTERN_REDIS_COMMAND_TIMEOUT_MS,
-    connectionName: 'risk-patterns',
+  const monitor = new RiskMonitor({
+    policy: options.policy,
+    windows: new PatternWindows(patternRedis, options.redisKeyPrefix),
+    counters: new RedisCounters(patternRedis, options.redisKeyPrefix),
+    store,
+    onError,
   });
-  patternRedis.on('error', (error: Error) => options.logger.warn({ err: error }, 'redis connection error'));
-  await waitForRedis(patternRedis, REDIS_READY_TIMEOUT_MS);
-  const windows = new PatternWindows(patternRedis, options.redisKeyPrefix);
-  const watchCounters = new RedisCounters(patternRedis, options.redisKeyPrefix);
-  const monitor = new RiskMonitor({ policy: options.policy, windows, counters: watchCounters, store, onError });
   const nowMs = options.nowMs ?? Date.now;
   const service = createRiskService({
     assess: {
@@ -118,14 +142,7 @@ export async function startRiskApp(options: RiskAppOptions): Promise<RiskApp> {
     cache,
     observeAssess: options.observeAssess,
   });
-  const timers = [
-    setInterval(() => {
-      cache.refresh().catch((error: unknown) => onError('cache_refresh', error));
-    }, BLACKLIST_REFRESH_INTERVAL_MS),
-    setInterval(() => {
-      counters.sweepExpired(nowMs()).catch((error: unknown) => onError('reservation_sweep', error));
-    }, SWEEP_INTERVAL_MS),
-  ];
+  const timers = startTimers({ cache, counters, nowMs, onError });
   await bus.subscribe({
     group: 'risk',
     topics: [AUTHORIZATION_EVENTS_TOPIC],

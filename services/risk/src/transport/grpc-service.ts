@@ -105,7 +105,18 @@ function requireText(value: string, field: string, lengthMax: number): string {
   return value;
 }
 
+type AssessHandlers = Pick<RiskServiceServer, 'assess' | 'assessOnce'>;
+type ReservationHandlers = Pick<RiskServiceServer, 'confirm' | 'release' | 'getT0Status'>;
+type OperatorHandlers = Pick<
+  RiskServiceServer,
+  'listCases' | 'decideCase' | 'putBlacklistEntry' | 'deleteBlacklistEntry'
+>;
+
 export function createRiskService(deps: RiskServiceDependencies): RiskServiceServer {
+  return { ...assessHandlers(deps), ...reservationHandlers(deps), ...operatorHandlers(deps) };
+}
+
+function assessHandlers(deps: RiskServiceDependencies): AssessHandlers {
   return {
     assess(call) {
       serveMultiplexedStream(call, {
@@ -118,6 +129,11 @@ export function createRiskService(deps: RiskServiceDependencies): RiskServiceSer
       });
     },
     assessOnce: unary((request) => handleAssess(deps, request)),
+  };
+}
+
+function reservationHandlers(deps: RiskServiceDependencies): ReservationHandlers {
+  return {
     confirm: unary(async (request) => {
       requireText(request.reservationId, 'reservation_id', 200);
       return { confirmed: await deps.operator.counters.confirm(request.reservationId) };
@@ -140,6 +156,11 @@ export function createRiskService(deps: RiskServiceDependencies): RiskServiceSer
             suspendedAtMs: BigInt(suspension.suspendedAtMs),
           };
     }),
+  };
+}
+
+function operatorHandlers(deps: RiskServiceDependencies): OperatorHandlers {
+  return {
     listCases: unary(async (request) => {
       const status =
         request.status === ProtoCaseStatus.CASE_STATUS_UNSPECIFIED ? undefined : CASE_STATUSES[request.status];
