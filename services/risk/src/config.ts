@@ -22,6 +22,7 @@ export const riskConfigSchema = {
   RISK_REDIS_KEY_PREFIX: env.string({
     description: 'Prefix of every risk Redis key; include a hash tag such as {risk}: on Redis Cluster',
     default: 'risk:{risk}:',
+    pattern: /^[A-Za-z0-9_.:{}-]{1,64}$/,
   }),
   RISK_REDIS_COMMAND_TIMEOUT_MS: env.integer({
     description: 'Redis command timeout (ms); Assess also stops at the caller deadline',

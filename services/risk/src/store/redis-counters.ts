@@ -158,6 +158,8 @@ export class RedisCounters {
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
     assert(request.counters.length <= COUNTERS_PER_ASSESS_MAX, 'counter checks are bounded');
     assert(request.amountFen >= 0n && request.amountFen < 2n ** 53n, 'amount must be exact in Lua');
+    assert(!/[\s|]/.test(request.reservationId), 'reservation ids hold no separators');
+    for (const check of request.counters) assert(!/[\s|]/.test(check.key), 'counter keys hold no separators');
     const keys = [
       this.#reservationKey(request.reservationId),
       this.#pendingKey,

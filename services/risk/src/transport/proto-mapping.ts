@@ -84,6 +84,23 @@ function location(proto: ProtoGeoLocation | undefined): GeoLocation | undefined 
   return { latitudeE6: proto.latitudeE6, longitudeE6: proto.longitudeE6, areaCode: proto.areaCode };
 }
 
+/**
+ * Identifiers become parts of Redis keys and reservation records, so they are restricted to a
+ * plain alphabet (no spaces or separators) and a bounded length.
+ */
+const IDENTIFIER_PATTERN = /^[A-Za-z0-9_.:-]{0,128}$/;
+
+function identifiersAreSafe(request: AssessRequest): boolean {
+  const terminal = request.terminal;
+  return (
+    IDENTIFIER_PATTERN.test(request.txnId) &&
+    IDENTIFIER_PATTERN.test(request.cardToken) &&
+    terminal !== undefined &&
+    IDENTIFIER_PATTERN.test(terminal.terminalId) &&
+    IDENTIFIER_PATTERN.test(terminal.merchantId)
+  );
+}
+
 export type ParsedAssess = { ok: true; input: AssessInput } | { ok: false; problem: string };
 
 /** Validates the request shape; a malformed request is answered 30 (format error), not thrown. */
@@ -92,6 +109,8 @@ export function assessInputFromProto(request: AssessRequest, receivedAtMs: numbe
   if (kind === undefined) return { ok: false, problem: 'unknown transaction kind' };
   const terminal = request.terminal;
   if (terminal === undefined || terminal.terminalId === '') return { ok: false, problem: 'terminal context missing' };
+  if (!identifiersAreSafe(request))
+    return { ok: false, problem: 'identifiers must be plain text of at most 128 characters' };
   if (request.amountFen < 0n || request.amountFen >= 2n ** 53n) return { ok: false, problem: 'amount out of range' };
   const merchantType =
     terminal.merchantType === ProtoMerchantType.MERCHANT_TYPE_ENTERPRISE ? 'enterprise' : 'individual';
