@@ -111,9 +111,10 @@ export async function startAuthorizationService(
     grpcPort: server.port,
     pool,
     deps: parts.deps,
+    // Ready only with the risk stream open too: the first transactions must not pay for its set-up.
     isReady: async () => {
       await pingDatabase(pool);
-      return parts.upstream.ready();
+      return parts.upstream.ready() && parts.risk.connectedStreams > 0;
     },
     stop: (graceMs) => stopAll({ server, recovery, relay, bus, parts, pool }, graceMs),
   };
