@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Meter } from '@opentelemetry/api';
+import { type Meter, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type { Hsm } from '@acq/crypto';
 import {
   cupPosSpec,
@@ -12,7 +12,7 @@ import {
   withProcessingRequirement,
 } from '@acq/iso8583';
 import { ServiceError } from '@acq/grpc';
-import { LATENCY_BUCKETS_MS, type Logger } from '@acq/telemetry';
+import { injectTraceContext, LATENCY_BUCKETS_MS, type Logger } from '@acq/telemetry';
 import {
   type AuthorizeRequest,
   type AuthorizeResponse,
@@ -150,6 +150,8 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
       ...request.request,
       correlationId: `${correlationPrefix}-${correlationCounter}`,
       deadlineMs: AUTHORIZATION_DEADLINE_MS,
+      // Streamed requests carry no per-call gRPC metadata, so the trace context rides in the message.
+      traceparent: injectTraceContext({}).traceparent ?? '',
     };
     let answer: AuthorizeResponse;
     try {
@@ -208,10 +210,11 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
     }
   }
 
-  return async function handle(frame: DecodedTerminalFrame, receivedAtMs: number): Promise<Buffer> {
+  async function handleInSpan(frame: DecodedTerminalFrame, receivedAtMs: number, span: Span): Promise<Buffer> {
     const request = parseTerminalRequest(frame.message, receivedAtMs);
     const answer = await reply(request, frame);
     const responseCode = String(answer.message.fields.get(39) ?? '');
+    span.setAttribute('acq.response_code', responseCode);
     requests.add(1, { mti: frame.message.mti, response_code: responseCode });
     if (request.type === 'financial') {
       duration.record(now() - receivedAtMs, {
@@ -220,8 +223,22 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
       });
     }
     return encodeReply(frame, answer, dependencies.hsm);
+  }
+
+  /** One server span per terminal frame: the root of the transaction's trace (no card data on it). */
+  return function handle(frame: DecodedTerminalFrame, receivedAtMs: number): Promise<Buffer> {
+    const attributes = {
+      'acq.mti': frame.message.mti,
+      'acq.terminal.id': String(frame.message.fields.get(41) ?? ''),
+      'acq.merchant.number_from_terminal': String(frame.message.fields.get(42) ?? ''),
+    };
+    return tracer.startActiveSpan(`terminal ${frame.message.mti}`, { kind: SpanKind.SERVER, attributes }, (span) =>
+      handleInSpan(frame, receivedAtMs, span).finally(() => span.end()),
+    );
   };
 }
+
+const tracer = trace.getTracer('@acq/gateway-service');
 
 function encodeReply(frame: DecodedTerminalFrame, answer: Reply, hsm: Hsm): Buffer {
   const tpdu = swapTpdu(frame.tpdu);
