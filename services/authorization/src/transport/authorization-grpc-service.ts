@@ -2,7 +2,9 @@
  * The gRPC edge of the authorization service: the multiplexed Authorize stream and the unary
  * AuthorizeOnce fallback. Thin: parse, run the one flow, map the answer.
  */
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type GrpcServiceRegistration, serveMultiplexedStream } from '@acq/grpc';
+import { withExtractedTraceContext } from '@acq/telemetry';
 import {
   type AuthorizationServiceServer,
   AuthorizationServiceService,
@@ -22,7 +24,37 @@ export interface AuthorizationGrpcOptions {
   readonly metrics?: AuthorizationMetrics;
 }
 
-export async function handleAuthorizeRequest(
+const tracer = trace.getTracer('@acq/authorization-service');
+
+/**
+ * Runs one request as a server span whose parent is the gateway's span: streamed messages carry no
+ * per-call gRPC metadata, so the W3C traceparent rides in the request itself.
+ */
+export function handleAuthorizeRequest(
+  message: AuthorizeRequest,
+  options: AuthorizationGrpcOptions,
+): Promise<AuthorizeResponse> {
+  const attributes = { 'acq.terminal.id': message.terminalId, 'acq.correlation_id': message.correlationId };
+  return withExtractedTraceContext({ traceparent: message.traceparent }, () =>
+    tracer.startActiveSpan('authorization.Authorize', { kind: SpanKind.SERVER, attributes }, async (span) => {
+      try {
+        const response = await authorizeInSpan(message, options);
+        span.setAttributes({
+          'acq.response_code': response.responseCode,
+          'acq.merchant.number': response.merchantNumber,
+        });
+        return response;
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    }),
+  );
+}
+
+async function authorizeInSpan(
   message: AuthorizeRequest,
   options: AuthorizationGrpcOptions,
 ): Promise<AuthorizeResponse> {
