@@ -38,22 +38,37 @@ const report = (line: string): void => {
 };
 const rate = (count: number, startedMs: number) => Math.round((count * 1000) / (performance.now() - startedMs));
 
-let startedMs = performance.now();
-let next = 0;
-await Promise.all(
-  Array.from({ length: WRITER_COUNT }, async () => {
-    while (next < EVENT_COUNT) {
-      const sequence = next++;
-      await withTransaction(producerPool, (client) =>
-        writeOutboxEvents(client, [
-          { topic: 'bench.events', key: `mch_${sequence % KEY_COUNT}`, type: 'bench.Event', payload: PAYLOAD },
-        ]),
-      );
-    }
-  }),
-);
-report(`outbox writes: ${rate(EVENT_COUNT, startedMs)} events/s (1 event per transaction, ${WRITER_COUNT} writers)`);
+/** Writes `count` events with WRITER_COUNT concurrent writers, `perTransaction` events per commit. */
+async function writeEvents(count: number, perTransaction: number): Promise<number> {
+  const startedMs = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: WRITER_COUNT }, async () => {
+      while (next < count) {
+        const first = next;
+        next += perTransaction;
+        const inputs = Array.from({ length: Math.min(perTransaction, count - first) }, (_, offset) => ({
+          topic: 'bench.events',
+          key: `mch_${(first + offset) % KEY_COUNT}`,
+          type: 'bench.Event',
+          payload: PAYLOAD,
+        }));
+        await withTransaction(producerPool, (client) => writeOutboxEvents(client, inputs));
+      }
+    }),
+  );
+  return rate(count, startedMs);
+}
 
+const SINGLE_EVENT_COUNT = 4_000;
+report(
+  `outbox writes: ${await writeEvents(SINGLE_EVENT_COUNT, 1)} events/s (1 event per transaction, ${WRITER_COUNT} writers)`,
+);
+report(
+  `outbox writes: ${await writeEvents(EVENT_COUNT - SINGLE_EVENT_COUNT, 20)} events/s (20 events per transaction, ${WRITER_COUNT} writers)`,
+);
+
+let startedMs = performance.now();
 const publisher = kafka
   ? createKafkaPublisher({ brokers: kafka.brokers, clientId: 'bench' })
   : createPostgresLogPublisher({ pool: producerPool, busSchema });
