@@ -12,6 +12,11 @@ export const ASSESS_BUDGET_MS_MAX = 100;
 export const ASSESS_DEADLINE_MARGIN_MS = 2;
 /** Requests in flight on one Assess stream; more are answered at once with the down policy. */
 export const ASSESS_STREAM_IN_FLIGHT_MAX = 4_096;
+/**
+ * Reserve scripts waiting on Redis at once. Past it Redis is already behind: new requests get the
+ * down policy at once instead of queueing (a bounded queue keeps latency bounded under overload).
+ */
+export const REDIS_RESERVES_IN_FLIGHT_MAX = 512;
 /** Counters one Assess may check atomically (merchant, terminal, card x day, month). */
 export const COUNTERS_PER_ASSESS_MAX = 8;
 /** How long an unconfirmed reservation holds its counters before the sweeper releases it. */

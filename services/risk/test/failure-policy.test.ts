@@ -6,7 +6,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { assessTransaction } from '../src/flows/assess.ts';
-import { createRig, purchaseInput, type TestRig } from './fixtures.ts';
+import { RedisCounters } from '../src/store/redis-counters.ts';
+import { createRig, purchaseInput, type TestRig, uniquePrefix } from './fixtures.ts';
 
 /** A TCP server that accepts connections and never replies: Redis that is alive but too slow. */
 async function startSilentServer(): Promise<{ server: Server; port: number; sockets: Socket[] }> {
@@ -109,5 +110,23 @@ describe('risk store is down (nothing listening)', () => {
   it('approves and flags a balance inquiry', async () => {
     const outcome = await assessTransaction(rig.deps, purchaseInput({ kind: 'balance_inquiry' }), 20);
     assert.equal(outcome.decision, 'approve_and_flag');
+  });
+});
+
+describe('risk is overloaded (too many scripts waiting on Redis)', () => {
+  it('answers past the in-flight bound at once with the down policy instead of queueing', async () => {
+    const prefix = uniquePrefix();
+    const rig = await createRig({ prefix });
+    try {
+      const bounded = { ...rig.deps, counters: new RedisCounters(rig.redis, prefix, 4) };
+      const inputs = Array.from({ length: 12 }, (_unused, index) => purchaseInput({ cardToken: `tok_busy_${index}` }));
+      const outcomes = await Promise.all(inputs.map((input) => assessTransaction(bounded, input, 2_000)));
+      const busy = outcomes.filter((outcome) => outcome.firedRules[0]?.reason.includes('RISK_REDIS_BUSY'));
+      assert.equal(busy.length, 8);
+      for (const outcome of busy) assert.equal(outcome.responseCode, '96');
+      assert.equal(outcomes.filter((outcome) => outcome.decision === 'approve').length, 4);
+    } finally {
+      await rig.close();
+    }
   });
 });

@@ -10,7 +10,12 @@ import { assert } from '@acq/assert';
 import type { Fen } from '@acq/money';
 import type { Redis } from 'ioredis';
 import type { CounterCheck, T0Check } from '../domain/limit-plan.ts';
-import { COUNTERS_PER_ASSESS_MAX, RESERVATION_RETENTION_SECONDS, SWEEP_BATCH_SIZE_MAX } from '../limits.ts';
+import {
+  COUNTERS_PER_ASSESS_MAX,
+  REDIS_RESERVES_IN_FLIGHT_MAX,
+  RESERVATION_RETENTION_SECONDS,
+  SWEEP_BATCH_SIZE_MAX,
+} from '../limits.ts';
 
 // Splits a reservation value into its parts (see RESERVE_SCRIPT).
 const PARSE_RESERVATION = `
@@ -132,12 +137,24 @@ export type ReserveResult =
       violations: { check: CounterCheck; dimension: 'amount' | 'count' }[];
     };
 
+export class RedisBusyError extends Error {
+  override readonly name = 'RedisBusyError';
+  readonly code = 'RISK_REDIS_BUSY';
+}
+
 export class RedisCounters {
   readonly #redis: RiskRedis;
   readonly #prefix: string;
+  readonly #reservesInFlightMax: number;
+  #reservesInFlight = 0;
 
-  constructor(redis: Redis, keyPrefix: string) {
+  constructor(redis: Redis, keyPrefix: string, reservesInFlightMax: number = REDIS_RESERVES_IN_FLIGHT_MAX) {
     assert(keyPrefix.length > 0, 'a key prefix keeps tenants and tests apart');
+    assert(
+      reservesInFlightMax >= 1 && reservesInFlightMax <= REDIS_RESERVES_IN_FLIGHT_MAX,
+      'config may lower the bound',
+    );
+    this.#reservesInFlightMax = reservesInFlightMax;
     this.#redis = redis as RiskRedis;
     this.#prefix = keyPrefix;
     if (typeof this.#redis.riskReserve !== 'function') {
@@ -181,8 +198,17 @@ export class RedisCounters {
     for (const check of request.counters) {
       args.push(check.amountLimitFen.toString(), check.countLimit, check.ttlSeconds);
     }
-    const reply = (await this.#redis.riskReserve(keys.length, ...keys, ...args)) as string[];
-    return parseReserveReply(reply, request.counters);
+    if (this.#reservesInFlight >= this.#reservesInFlightMax) {
+      throw new RedisBusyError(`${this.#reservesInFlight} reserve scripts already waiting on Redis`);
+    }
+    this.#reservesInFlight += 1;
+    try {
+      const reply = (await this.#redis.riskReserve(keys.length, ...keys, ...args)) as string[];
+      return parseReserveReply(reply, request.counters);
+    } finally {
+      this.#reservesInFlight -= 1;
+      assert(this.#reservesInFlight >= 0, 'in-flight count never goes negative');
+    }
   }
 
   /** Undoes a reservation's counters once; false when already released or unknown. */
