@@ -48,28 +48,11 @@ export interface RunningCardRegistryService {
   stop(graceMs: number): Promise<void>;
 }
 
-export async function startCardRegistryService(
+/** The flows' dependencies: merchant directory, the provider adapter for identity, SMS and bank, keys. */
+function createDeps(
   options: CardRegistryServiceOptions,
-): Promise<RunningCardRegistryService> {
-  const pool = createPool({
-    connectionString: options.databaseUrl,
-    schema: options.schema,
-    applicationName: 'card-registry',
-    poolSizeMax: LIMITS.dbPoolSizeMax,
-    statementTimeoutMs: LIMITS.dbStatementTimeoutMs,
-  });
-  await runMigrations(pool, { schema: options.schema, directory: MIGRATIONS_DIRECTORY });
-  const bus = await createBusFromEnv(options.busEnv, {
-    pool,
-    schema: options.schema,
-    clientId: 'card-registry',
-    logger: options.logger,
-    ...(options.busSchema === undefined ? {} : { busSchema: options.busSchema }),
-  });
-  const relay: OutboxRelay = bus.startRelay({
-    batchSizeMax: LIMITS.outboxRelayBatchSizeMax,
-    pollIntervalMs: LIMITS.outboxRelayPollIntervalMs,
-  });
+  pool: pg.Pool,
+): { readonly deps: CardRegistryDeps; readonly merchants: { close(): void } } {
   const merchants = createMerchantDirectory(options.merchantGrpcAddress, LIMITS.merchantCallTimeoutMs);
   const provider = new NetworkSimProvider({
     baseUrl: options.providerBaseUrl,
@@ -92,6 +75,32 @@ export async function startCardRegistryService(
   };
   masterKey.fill(0);
   cardTokenKey.fill(0);
+  return { deps, merchants };
+}
+
+export async function startCardRegistryService(
+  options: CardRegistryServiceOptions,
+): Promise<RunningCardRegistryService> {
+  const pool = createPool({
+    connectionString: options.databaseUrl,
+    schema: options.schema,
+    applicationName: 'card-registry',
+    poolSizeMax: LIMITS.dbPoolSizeMax,
+    statementTimeoutMs: LIMITS.dbStatementTimeoutMs,
+  });
+  await runMigrations(pool, { schema: options.schema, directory: MIGRATIONS_DIRECTORY });
+  const bus = await createBusFromEnv(options.busEnv, {
+    pool,
+    schema: options.schema,
+    clientId: 'card-registry',
+    logger: options.logger,
+    ...(options.busSchema === undefined ? {} : { busSchema: options.busSchema }),
+  });
+  const relay: OutboxRelay = bus.startRelay({
+    batchSizeMax: LIMITS.outboxRelayBatchSizeMax,
+    pollIntervalMs: LIMITS.outboxRelayPollIntervalMs,
+  });
+  const { deps, merchants } = createDeps(options, pool);
   const subscription: Subscription = await bus.subscribe({
     group: CONSUMER_GROUP,
     topics: [MERCHANT_EVENTS_TOPIC],

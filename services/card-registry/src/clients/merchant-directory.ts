@@ -6,13 +6,19 @@
 import { callUnary, createClient, ServiceError } from '@acq/grpc';
 import { MerchantServiceClient } from '@acq/proto/merchant/v1/merchant.ts';
 import type { MerchantIdentity, MerchantType } from '../domain/change-policy.ts';
+import { unavailable } from '../domain/refusals.ts';
 import type { MerchantDirectoryPort, RequestedCard } from '../flows/ports.ts';
+
+/** gRPC classes that say nothing about the merchant: the caller may simply try again. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED']);
 
 async function orUndefinedWhenNotFound<T>(call: Promise<T>): Promise<T | undefined> {
   try {
     return await call;
   } catch (error) {
     if (error instanceof ServiceError && error.code === 'NOT_FOUND') return undefined;
+    if (error instanceof ServiceError && TRANSIENT_CODES.has(error.code))
+      throw unavailable('MERCHANT_SERVICE_UNAVAILABLE', 'the merchant service did not answer; try again');
     throw error;
   }
 }

@@ -59,19 +59,15 @@ export async function bindOnApproval(
   }
   const bin = masked === '' ? undefined : deps.binTable.lookup(requested.cardNumber);
   const verdict = judgeCandidate(identity, requested, bin);
-  const cardToken = masked === '' ? '' : deps.cipher.cardToken(requested.cardNumber);
-  const refusalCode = !verdict.ok
-    ? verdict.code
-    : (await otherMerchantsWithActiveCard(client, cardToken, merchantId)) > 0
-      ? REVIEW_REASON_CARD_SHARED
-      : undefined;
-  if (refusalCode !== undefined || !verdict.ok) {
-    const code = refusalCode ?? 'BIND_REFUSED';
+  const refuse = async (code: string): Promise<OnboardingBindResult> => {
     await audit(code);
     await writeOutboxEvents(client, [onboardingBindFailedEvent(merchantId, code, nowMs)]);
     deps.logger.warn({ merchantId, refusalCode: code }, 'onboarding settlement card not bound');
     return 'refused';
-  }
+  };
+  if (!verdict.ok) return refuse(verdict.code);
+  const cardToken = deps.cipher.cardToken(requested.cardNumber);
+  if ((await otherMerchantsWithActiveCard(client, cardToken, merchantId)) > 0) return refuse(REVIEW_REASON_CARD_SHARED);
   const { card, retired } = await activateCard(
     client,
     state,

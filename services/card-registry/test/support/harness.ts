@@ -77,7 +77,19 @@ function silentCollector(lines: string[]): Writable {
   });
 }
 
-export async function startHarness(settings: CardRegistrySettings = TEST_SETTINGS): Promise<Harness> {
+type Services = {
+  readonly database: TestDatabase;
+  readonly schemas: Harness['schemas'];
+  readonly sim: NetworkSimProcess;
+  readonly merchantService: RunningMerchantService;
+  readonly registry: RunningCardRegistryService;
+};
+
+async function startServices(
+  settings: CardRegistrySettings,
+  nowMs: () => number,
+  logLines: string[],
+): Promise<Services> {
   const database = await testDatabase();
   const schemas = {
     registry: await database.createSchema('card_registry_test'),
@@ -85,9 +97,6 @@ export async function startHarness(settings: CardRegistrySettings = TEST_SETTING
     bus: await database.createSchema('card_registry_test_bus'),
   };
   const sim = await startNetworkSim();
-  const clock = { offsetMs: 0 };
-  const nowMs = () => Date.now() + clock.offsetMs;
-  const logLines: string[] = [];
   const merchantService = await startMerchantService({
     databaseUrl: database.url,
     schema: schemas.merchant,
@@ -106,7 +115,6 @@ export async function startHarness(settings: CardRegistrySettings = TEST_SETTING
       terminalsPerMerchantMax: 5,
     },
   });
-  const merchantAddress = `127.0.0.1:${merchantService.grpcPort}`;
   const registry = await startCardRegistryService({
     databaseUrl: database.url,
     schema: schemas.registry,
@@ -115,35 +123,23 @@ export async function startHarness(settings: CardRegistrySettings = TEST_SETTING
     masterKeyHex: MASTER_KEY_HEX,
     cardTokenKeyHex: CARD_TOKEN_KEY_HEX,
     grpcPort: 0,
-    merchantGrpcAddress: merchantAddress,
+    merchantGrpcAddress: `127.0.0.1:${merchantService.grpcPort}`,
     providerBaseUrl: sim.httpUrl,
     settings,
     logger: createLogger({ service: 'card-registry-test', level: 'debug', destination: silentCollector(logLines) }),
     nowMs,
   });
-  const client = createClient(CardRegistryServiceClient, `127.0.0.1:${registry.grpcPort}`);
-  const merchantClient = createClient(MerchantServiceClient, merchantAddress);
-  const call = <Request, Response>(method: UnaryMethod<Request, Response>, request: Request) =>
-    callUnary(method.bind(client), request, { timeoutMs: CALL_TIMEOUT_MS });
-  const callMerchant = <Request, Response>(method: UnaryMethod<Request, Response>, request: Request) =>
-    callUnary(method.bind(merchantClient), request, { timeoutMs: CALL_TIMEOUT_MS });
-  let phoneSequence = randomInt(10_000_000, 90_000_000);
+  return { database, schemas, sim, merchantService, registry };
+}
 
-  const harness: Harness = {
-    registry,
-    merchantService,
-    sim,
-    database,
-    schemas,
-    clock,
-    logLines,
-    call,
-    client,
-    newPerson(name) {
-      phoneSequence += 1;
-      return { name, idNumber: residentId(), phone: `137${phoneSequence}` };
-    },
-    async createSimCard(holder, kind = 'debit', holderName = holder.name) {
+/** What a test reads back from network-sim, as the merchant would see it on its phone and bank app. */
+function simHelpers(sim: NetworkSimProcess) {
+  const smsTexts = async (phone: string) => {
+    const answer = await sim.request<{ messages: { text: string }[] }>('GET', `/sms?phone=${phone}`);
+    return answer.messages.map((message) => message.text);
+  };
+  return {
+    async createSimCard(holder: Person, kind: 'debit' | 'credit' = 'debit', holderName = holder.name) {
       const card = await sim.request<{ pan: string }>('POST', '/cards', {
         pin: '123456',
         expiry: '3012',
@@ -156,7 +152,37 @@ export async function startHarness(settings: CardRegistrySettings = TEST_SETTING
       });
       return card.pan;
     },
-    async onboardMerchant(holder, cardNumber) {
+    smsTexts,
+    async latestSmsCode(phone: string) {
+      const texts = await smsTexts(phone);
+      for (let index = texts.length - 1; index >= 0; index -= 1) {
+        const match = /验证码 ([0-9]{6})/.exec(texts[index] ?? '');
+        if (match?.[1] !== undefined) return match[1];
+      }
+      throw new Error(`no SMS code was sent to ${phone}`);
+    },
+    async microDepositFen(cardNumber: string) {
+      const answer = await sim.request<{ transfers: { kind: string; amountFen: string }[] }>(
+        'GET',
+        `/bank/transfers?account=${cardNumber}`,
+      );
+      const deposit = answer.transfers.filter((transfer) => transfer.kind === 'microDeposit').at(-1);
+      if (deposit === undefined) throw new Error('no micro-deposit reached the card');
+      return BigInt(deposit.amountFen);
+    },
+  };
+}
+
+/** Onboarding through the real merchant service, and waiting for the bind its event causes. */
+function onboardingHelpers(
+  merchantClient: MerchantServiceClient,
+  call: Harness['call'],
+  client: CardRegistryServiceClient,
+) {
+  const callMerchant = <Request, Response>(method: UnaryMethod<Request, Response>, request: Request) =>
+    callUnary(method.bind(merchantClient), request, { timeoutMs: CALL_TIMEOUT_MS });
+  return {
+    async onboardMerchant(holder: Person, cardNumber: string) {
       const application = await callMerchant(merchantClient.submitApplication, {
         merchantType: 'individual',
         legalName: holder.name,
@@ -170,17 +196,11 @@ export async function startHarness(settings: CardRegistrySettings = TEST_SETTING
         settlementCardNumber: cardNumber,
         actor: { subject: 'applicant', role: 'merchant' },
       });
-      await callMerchant(merchantClient.startApplicationReview, {
-        applicationId: application.applicationId,
-        actor: OPERATOR,
-      });
-      const approved = await callMerchant(merchantClient.approveApplication, {
-        applicationId: application.applicationId,
-        actor: OPERATOR,
-      });
-      return approved.merchantId;
+      const applicationId = application.applicationId;
+      await callMerchant(merchantClient.startApplicationReview, { applicationId, actor: OPERATOR });
+      return (await callMerchant(merchantClient.approveApplication, { applicationId, actor: OPERATOR })).merchantId;
     },
-    async waitForActiveCard(merchantId) {
+    async waitForActiveCard(merchantId: string) {
       const deadline = Date.now() + BIND_WAIT_MS;
       while (Date.now() < deadline) {
         const found = await call(client.getSettlementCard, { merchantId }).then(
@@ -192,35 +212,37 @@ export async function startHarness(settings: CardRegistrySettings = TEST_SETTING
       }
       throw new Error(`merchant ${merchantId} got no settlement card from the onboarding event`);
     },
-    async smsTexts(phone) {
-      const answer = await sim.request<{ messages: { text: string }[] }>('GET', `/sms?phone=${phone}`);
-      return answer.messages.map((message) => message.text);
-    },
-    async latestSmsCode(phone) {
-      const texts = await harness.smsTexts(phone);
-      for (let index = texts.length - 1; index >= 0; index -= 1) {
-        const match = /验证码 ([0-9]{6})/.exec(texts[index] ?? '');
-        if (match?.[1] !== undefined) return match[1];
-      }
-      throw new Error(`no SMS code was sent to ${phone}`);
-    },
-    async microDepositFen(cardNumber) {
-      const answer = await sim.request<{ transfers: { kind: string; amountFen: string }[] }>(
-        'GET',
-        `/bank/transfers?account=${cardNumber}`,
-      );
-      const deposit = answer.transfers.filter((transfer) => transfer.kind === 'microDeposit').at(-1);
-      if (deposit === undefined) throw new Error('no micro-deposit reached the card');
-      return BigInt(deposit.amountFen);
+  };
+}
+
+export async function startHarness(settings: CardRegistrySettings = TEST_SETTINGS): Promise<Harness> {
+  const clock = { offsetMs: 0 };
+  const logLines: string[] = [];
+  const services = await startServices(settings, () => Date.now() + clock.offsetMs, logLines);
+  const client = createClient(CardRegistryServiceClient, `127.0.0.1:${services.registry.grpcPort}`);
+  const merchantClient = createClient(MerchantServiceClient, `127.0.0.1:${services.merchantService.grpcPort}`);
+  const call = <Request, Response>(method: UnaryMethod<Request, Response>, request: Request) =>
+    callUnary(method.bind(client), request, { timeoutMs: CALL_TIMEOUT_MS });
+  let phoneSequence = randomInt(10_000_000, 90_000_000);
+  return {
+    ...services,
+    ...simHelpers(services.sim),
+    ...onboardingHelpers(merchantClient, call, client),
+    clock,
+    logLines,
+    call,
+    client,
+    newPerson(name) {
+      phoneSequence += 1;
+      return { name, idNumber: residentId(), phone: `137${phoneSequence}` };
     },
     async close() {
       client.close();
       merchantClient.close();
-      await registry.stop(1_000);
-      await merchantService.stop(1_000);
-      await sim.stop();
-      await database.close();
+      await services.registry.stop(1_000);
+      await services.merchantService.stop(1_000);
+      await services.sim.stop();
+      await services.database.close();
     },
   };
-  return harness;
 }

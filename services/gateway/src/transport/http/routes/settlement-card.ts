@@ -268,7 +268,9 @@ function merchantCardRoutes(app: FastifyInstance, registry: Registry, call: Rout
       return reply.code(201).send(changeView(change));
     },
   );
+}
 
+function unbindRoute(app: FastifyInstance, registry: Registry, call: RouteContext['call']): void {
   app.post<{ Params: MerchantIdPath; Body: Static<typeof ReasonBody> }>(
     '/v1/merchants/:merchantId/settlement-card/unbind',
     {
@@ -306,8 +308,8 @@ async function ownChange(
   return change;
 }
 
-function changeStepRoutes(app: FastifyInstance, registry: Registry, call: RouteContext['call']): void {
-  const stepSchema = (summary: string, body: typeof SmsCodeBody | typeof AgreementBody | typeof VerificationBody) => ({
+function stepOptions(summary: string, body: typeof SmsCodeBody | typeof AgreementBody | typeof VerificationBody) {
+  return {
     config: { access: { kind: 'operator_or_merchant' } as const },
     schema: {
       tags,
@@ -316,8 +318,10 @@ function changeStepRoutes(app: FastifyInstance, registry: Registry, call: RouteC
       body,
       response: { 200: ChangeView, ...errorResponses(...AUTHENTICATED_ERRORS, 409, 429) },
     },
-  });
+  };
+}
 
+function changeStepRoutes(app: FastifyInstance, registry: Registry, call: RouteContext['call']): void {
   app.get<{ Params: ChangeParams }>(
     '/v1/settlement-card-changes/:changeId',
     {
@@ -334,52 +338,51 @@ function changeStepRoutes(app: FastifyInstance, registry: Registry, call: RouteC
 
   app.post<{ Params: ChangeParams; Body: Static<typeof SmsCodeBody> }>(
     '/v1/settlement-card-changes/:changeId/sms-code',
-    stepSchema(
+    stepOptions(
       'Confirm the SMS code (SMS_CODE_WRONG counts an attempt; an expired code fails the change)',
       SmsCodeBody,
     ),
     async (request) => {
-      await ownChange(registry, call, request);
       const client = registry();
-      const change = await call(client, client.confirmSmsCode, {
-        changeId: request.params.changeId,
-        code: request.body.code,
-        actor: actorOf(request),
-      });
-      return changeView(change);
+      await ownChange(registry, call, request);
+      const { changeId } = request.params;
+      return changeView(
+        await call(client, client.confirmSmsCode, { changeId, code: request.body.code, actor: actorOf(request) }),
+      );
     },
   );
 
   app.post<{ Params: ChangeParams; Body: Static<typeof AgreementBody> }>(
     '/v1/settlement-card-changes/:changeId/agreement',
-    stepSchema(
+    stepOptions(
       'Sign the agreement (current version); starts the micro-deposit or the zero-amount check',
       AgreementBody,
     ),
     async (request) => {
-      await ownChange(registry, call, request);
       const client = registry();
-      const change = await call(client, client.signAgreement, {
-        changeId: request.params.changeId,
-        agreementVersion: request.body.agreementVersion,
-        actor: actorOf(request),
-      });
-      return changeView(change);
+      await ownChange(registry, call, request);
+      const { changeId } = request.params;
+      const agreementVersion = request.body.agreementVersion;
+      return changeView(
+        await call(client, client.signAgreement, { changeId, agreementVersion, actor: actorOf(request) }),
+      );
     },
   );
 
   app.post<{ Params: ChangeParams; Body: Static<typeof VerificationBody> }>(
     '/v1/settlement-card-changes/:changeId/verification',
-    stepSchema('Confirm the micro-deposit amount; the new card becomes active (or waits for review)', VerificationBody),
+    stepOptions(
+      'Confirm the micro-deposit amount; the new card becomes active (or waits for review)',
+      VerificationBody,
+    ),
     async (request) => {
-      await ownChange(registry, call, request);
       const client = registry();
-      const change = await call(client, client.confirmCardVerification, {
-        changeId: request.params.changeId,
-        amountFen: BigInt(request.body.amountFen),
-        actor: actorOf(request),
-      });
-      return changeView(change);
+      await ownChange(registry, call, request);
+      const { changeId } = request.params;
+      const amountFen = BigInt(request.body.amountFen);
+      return changeView(
+        await call(client, client.confirmCardVerification, { changeId, amountFen, actor: actorOf(request) }),
+      );
     },
   );
 }
@@ -442,6 +445,7 @@ export const settlementCardRoutes: RoutePlugin = async (app, { clients, call }) 
     return clients.cardRegistry;
   };
   merchantCardRoutes(app, registry, call);
+  unbindRoute(app, registry, call);
   changeStepRoutes(app, registry, call);
   operatorReviewRoutes(app, registry, call);
 };
