@@ -17,13 +17,17 @@ CREATE TABLE accounts (
     OR (normal_side = 'credit' AND credits_posted - debits_posted - debits_pending >= 0)
     OR (normal_side = 'debit' AND debits_posted - credits_posted - credits_pending >= 0)
   )
-);
+) WITH (fillfactor = 50);
+-- Half-empty pages keep the constant balance updates HOT (no index churn).
 CREATE INDEX accounts_by_merchant ON accounts (merchant_id) WHERE merchant_id IS NOT NULL;
 
 CREATE TABLE transfers (
   id uuid PRIMARY KEY,
-  debit_account_id text NOT NULL REFERENCES accounts (id),
-  credit_account_id text NOT NULL REFERENCES accounts (id),
+  -- No foreign keys to accounts: the ledger code opens accounts before it updates them and asserts
+  -- that every touched account exists; per-row FK checks cost a third of the insert time at 4,000
+  -- events/s and their KEY SHARE locks fight the account row locks.
+  debit_account_id text NOT NULL,
+  credit_account_id text NOT NULL,
   amount_fen bigint NOT NULL CHECK (amount_fen > 0),
   flags text NOT NULL CHECK (flags IN ('posted', 'pending', 'post_pending', 'void_pending')),
   pending_id uuid REFERENCES transfers (id),

@@ -36,7 +36,7 @@ CREATE TABLE transactions (
   occurred_at timestamptz NOT NULL,
   booking_date date NOT NULL,
   settlement_date date NOT NULL,
-  settlement_mode text NOT NULL CHECK (settlement_mode IN ('t0', 't1')),
+  -- Whether it was paid T0 is read from payouts (a T0 payout that failed falls back to T1).
   -- Where the net proceeds were credited: T1 merchants' pending account, T0 merchants' available one.
   credited_to text NOT NULL CHECK (credited_to IN ('pending', 'available')),
   -- Set when the transaction's effect is undone (void, reversal) or reduced (refunds).

@@ -7,7 +7,7 @@ await runService({
   name: 'settlement',
   configSchema: settlementConfigSchema,
   opsPortVariable: 'SETTLEMENT_OPS_PORT',
-  async start({ config, logger }) {
+  async start({ config, logger, meter }) {
     const service = await startSettlementService({
       databaseUrl: config.DATABASE_URL,
       schema: config.SETTLEMENT_DB_SCHEMA,
@@ -28,6 +28,7 @@ await runService({
       walletMerchantId: config.SETTLEMENT_WALLET_MERCHANT_ID,
       logger,
       busEnv: process.env,
+      meter,
     });
     logger.info({ grpcPort: service.grpcPort }, 'settlement gRPC listening');
     return {

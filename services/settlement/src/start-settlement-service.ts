@@ -5,6 +5,8 @@
 import { fileURLToPath } from 'node:url';
 import { createBusFromEnv } from '@acq/bus';
 import { createPool, pingDatabase, runMigrations } from '@acq/db';
+import type { Meter } from '@opentelemetry/api';
+import { registerSettlementMetrics } from './transport/settlement-metrics.ts';
 import { startGrpcServer } from '@acq/grpc';
 import { SettlementServiceService } from '@acq/proto/settlement/v1/settlement.ts';
 import type { Logger } from '@acq/telemetry';
@@ -54,6 +56,8 @@ export type SettlementServiceOptions = {
   readonly walletMerchantId: string;
   readonly logger: Logger;
   readonly busEnv: Record<string, string | undefined>;
+  /** Where the operator gauges (payouts, bills, reconciliation, outbox and consumer lag) are registered. */
+  readonly meter?: Meter;
 };
 
 export async function startSettlementService(options: SettlementServiceOptions) {
@@ -107,6 +111,9 @@ export async function startSettlementService(options: SettlementServiceOptions) 
       retryCountMax: CONSUMER_RETRY_COUNT_MAX,
     }),
   ];
+  if (options.meter !== undefined) {
+    registerSettlementMetrics(options.meter, { pool, schema: options.schema, subscriptions, logger });
+  }
   const grpc = await startGrpcServer({
     port: options.grpcPort,
     services: [

@@ -15,7 +15,6 @@ import { merchantsWithOpenBills, merchantsWithOverdueBills } from '../store/bill
 import { applyTransfers, type Queryable, readAccounts } from '../store/ledger-store.ts';
 import { readMerchantProfiles } from '../store/merchant-profile-store.ts';
 import { insertPayouts, type NewPayout, realTimePayoutGrossSince } from '../store/payout-store.ts';
-import { markSettledT0 } from '../store/transaction-store.ts';
 import { repayOpenBillsFromAvailable } from './charge-merchant.ts';
 import type { SettlementContext } from './settlement-context.ts';
 
@@ -67,10 +66,6 @@ export async function startT0Payouts(
   }
   await applyTransfers(client, holds, nowMs);
   await insertPayouts(client, payouts, nowMs);
-  await markSettledT0(
-    client,
-    payouts.flatMap((payout) => (payout.txnId === null ? [] : [payout.txnId])),
-  );
   return payouts.length;
 }
 

@@ -85,8 +85,12 @@ export async function applyTransfers(
     assertTransferShape(transfer);
     assert(!ids.has(transfer.id), 'transfer ids are unique within a call');
     ids.add(transfer.id);
+    for (const accountId of [transfer.debitAccountId, transfer.creditAccountId]) {
+      if (accountSpecOf(accountId) === undefined) {
+        throw new LedgerError(LedgerErrorCode.unknownAccount, `unknown account ${accountId}`);
+      }
+    }
   }
-  await ensureAccounts(client, transfers);
   const holds = await lockHolds(client, transfers);
   const insertedIds = await insertTransfers(client, transfers, postedAtMs);
   const replayed = transfers.filter((transfer) => !insertedIds.has(transfer.id));
@@ -101,13 +105,6 @@ export async function applyTransfers(
   await updateAccounts(client, deltas);
   assert(created.length + replayed.length === transfers.length, 'every transfer is created or replayed');
   return { createdCount: created.length, replayedCount: replayed.length };
-}
-
-async function ensureAccounts(client: Queryable, transfers: readonly Transfer[]): Promise<void> {
-  await ensureAccountsExist(
-    client,
-    transfers.flatMap((transfer) => [transfer.debitAccountId, transfer.creditAccountId]),
-  );
 }
 
 /** Creates missing accounts from their structured ids (first use opens the account). */
@@ -239,15 +236,25 @@ function totalsOf(row: AccountRow): AccountTotals {
   };
 }
 
+/**
+ * Locks the accounts in id order. Accounts almost always exist, so they are opened only when the
+ * lock finds some missing (then the lock is taken again, still in id order).
+ */
+async function lockAccountsOpeningMissing(client: Queryable, accountIds: readonly string[]): Promise<AccountRow[]> {
+  const lockSql = 'SELECT * FROM accounts WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE';
+  const first = await client.query<AccountRow>(lockSql, [accountIds]);
+  if (first.rows.length === accountIds.length) return first.rows;
+  await ensureAccountsExist(client, accountIds);
+  const second = await client.query<AccountRow>(lockSql, [accountIds]);
+  assert(second.rows.length === accountIds.length, 'every touched account exists');
+  return second.rows;
+}
+
 async function updateAccounts(client: Queryable, deltas: Map<string, AccountTotals>): Promise<void> {
   if (deltas.size === 0) return;
   const accountIds = [...deltas.keys()].sort();
-  const locked = await client.query<AccountRow>(
-    'SELECT * FROM accounts WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE',
-    [accountIds],
-  );
-  assert(locked.rows.length === accountIds.length, 'every touched account exists');
-  for (const row of locked.rows) {
+  const locked = await lockAccountsOpeningMissing(client, accountIds);
+  for (const row of locked) {
     const delta = deltas.get(row.id);
     assert(delta !== undefined, 'locked rows are the touched accounts');
     const after = totalsOf(row);

@@ -57,7 +57,9 @@ type TransactionRow = {
 
 const SELECT_COLUMNS = `txn_id, merchant_id, merchant_number, terminal_id, kind, amount_fen, fee_fen, net_fen, card_kind,
   rrn, auth_code, stan, batch_number, original_txn_id, occurred_at, booking_date::text AS booking_date,
-  settlement_date::text AS settlement_date, settlement_mode, credited_to, refunded_fen, cancelled_by`;
+  settlement_date::text AS settlement_date, credited_to, refunded_fen, cancelled_by,
+  CASE WHEN EXISTS (SELECT 1 FROM payouts p WHERE p.txn_id = transactions.txn_id AND p.state <> 'failed')
+    THEN 't0' ELSE 't1' END AS settlement_mode`;
 
 function recordFromRow(row: TransactionRow): TransactionRecord {
   return {
@@ -95,16 +97,15 @@ export async function insertTransactions(
   const result = await client.query<{ txn_id: string }>(
     `INSERT INTO transactions (txn_id, merchant_id, merchant_number, terminal_id, kind, amount_fen, fee_fen, net_fen,
        card_kind, rrn, auth_code, stan, batch_number, original_txn_id, occurred_at, booking_date, settlement_date,
-       settlement_mode, credited_to)
+       credited_to)
      SELECT t.txn_id, t.merchant_id, t.merchant_number, t.terminal_id, t.kind, t.amount_fen, t.fee_fen, t.net_fen,
        t.card_kind, t.rrn, t.auth_code, t.stan, t.batch_number, t.original_txn_id, to_timestamp(t.occurred_ms / 1000.0),
-       t.booking_date, t.settlement_date, t.settlement_mode, t.credited_to
+       t.booking_date, t.settlement_date, t.credited_to
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[],
        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::date[],
-       $17::date[], $18::text[], $19::text[])
+       $17::date[], $18::text[])
        AS t(txn_id, merchant_id, merchant_number, terminal_id, kind, amount_fen, fee_fen, net_fen, card_kind, rrn,
-         auth_code, stan, batch_number, original_txn_id, occurred_ms, booking_date, settlement_date, settlement_mode,
-         credited_to)
+         auth_code, stan, batch_number, original_txn_id, occurred_ms, booking_date, settlement_date, credited_to)
      ON CONFLICT (txn_id) DO NOTHING RETURNING txn_id`,
     [
       column((record) => record.txnId),
@@ -124,7 +125,6 @@ export async function insertTransactions(
       column((record) => record.occurredAtMs),
       column((record) => record.bookingDate),
       column((record) => record.settlementDate),
-      column((record) => record.settlementMode),
       column((record) => record.creditedTo),
     ],
   );
@@ -159,11 +159,6 @@ export async function addRefunded(client: Queryable, txnId: string, deltaFen: bi
     deltaFen.toString(),
   ]);
   assert(result.rowCount === 1, 'the refunded transaction exists');
-}
-
-export async function markSettledT0(client: Queryable, txnIds: readonly string[]): Promise<void> {
-  if (txnIds.length === 0) return;
-  await client.query(`UPDATE transactions SET settlement_mode = 't0' WHERE txn_id = ANY($1::text[])`, [txnIds]);
 }
 
 export type TransactionPage = { readonly items: TransactionRecord[]; readonly nextCursor: string | null };
