@@ -39,7 +39,9 @@ const prefix = `bench:risk:${randomUUID()}:{risk}:`;
 
 function startService(): ChildProcess {
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  return spawn(process.execPath, [main], {
+  // RISK_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the service.
+  const nodeArgs = (process.env.RISK_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  return spawn(process.execPath, [...nodeArgs, main], {
     env: {
       ...process.env,
       RISK_GRPC_PORT: String(GRPC_PORT),
