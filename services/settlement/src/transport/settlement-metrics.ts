@@ -34,21 +34,21 @@ export function registerSettlementMetrics(meter: Meter, sources: SettlementMetri
   const payouts = meter.createObservableGauge('acquirer.settlement.payouts', {
     description: `Payouts created in the last ${PAYOUT_OUTCOME_WINDOW_HOURS} h, by kind (t0/t1/d0) and state`,
   });
-  const payoutOpenAge = meter.createObservableGauge('acquirer.settlement.payout.open_age', {
+  const payoutOpenAge = meter.createObservableGauge('acquirer.settlement.payout.open_age_seconds', {
     unit: 's',
     description: 'Age of the oldest payout not yet final (T0 lag for kind t0), 0 when none is open',
   });
   const billsOverdue = meter.createObservableGauge('acquirer.settlement.bills.overdue', {
     description: 'Open bills past their due date',
   });
-  const billsOverdueFen = meter.createObservableGauge('acquirer.settlement.bills.overdue_amount', {
+  const billsOverdueFen = meter.createObservableGauge('acquirer.settlement.bills.overdue_amount_fen', {
     unit: 'fen',
     description: 'Unpaid fen of the open bills past their due date',
   });
   const exceptions = meter.createObservableGauge('acquirer.settlement.reconciliation.exceptions_open', {
     description: 'Reconciliation exceptions (差错) waiting for an operator, by category',
   });
-  const outboxAge = meter.createObservableGauge('acquirer.bus.outbox.oldest_pending_age', {
+  const outboxAge = meter.createObservableGauge('acquirer.bus.outbox.oldest_pending_age_seconds', {
     unit: 's',
     description: 'Age of the oldest outbox event the relay has not yet published',
   });
