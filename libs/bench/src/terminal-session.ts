@@ -39,11 +39,14 @@ export function resumeStan(terminal: TerminalSimulator, lastStan: number): void 
   for (let used = 0; used < lastStan; used++) terminal.nextStan();
 }
 
-/** Reads the STAN the terminal used last by drawing (and so spending) the next one. */
+/**
+ * The STAN the terminal used last, for storing where a session stopped. Drawing the next number
+ * spends it inside this simulator, which is why this is only called when the session is over.
+ */
 export function lastStanOf(terminal: TerminalSimulator): number {
   const next = Number(terminal.nextStan());
   assert(next >= 1 && next <= STAN_MAX, 'the simulator numbers 1..999999');
-  return next;
+  return next === 1 ? STAN_MAX : next - 1;
 }
 
 export async function openTerminalSession(options: TerminalSessionOptions): Promise<TerminalSession> {

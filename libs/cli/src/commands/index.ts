@@ -8,6 +8,7 @@ import { isoCommand } from './iso.ts';
 import { kcvCommand } from './kcv.ts';
 import { macCommand } from './mac.ts';
 import { pinBlockCommand } from './pinblock.ts';
+import { posCommand } from './pos.ts';
 import { tokenCommand } from './token.ts';
 
 export const COMMANDS: readonly CliCommand[] = [
@@ -16,5 +17,6 @@ export const COMMANDS: readonly CliCommand[] = [
   kcvCommand,
   pinBlockCommand,
   tokenCommand,
+  posCommand,
   benchCommand,
 ];
