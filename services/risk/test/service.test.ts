@@ -174,6 +174,55 @@ describe('跳码: forged merchant number', () => {
   });
 });
 
+describe('operator decisions', () => {
+  it('freezing the merchant of a case stops its transactions at once and tells the merchant service', async () => {
+    const frozenMerchant = otherMerchantRequest();
+    const merchantOfCase = frozenMerchant.terminal?.merchantId ?? '';
+    frozenMerchant.merchantNumberFromTerminal = '898581054110099';
+    const jump = await rpc.assessOnce(frozenMerchant);
+    assert.equal(jump.responseCode, '03');
+    await app.monitor.idle();
+    const listed = await rpc.listCases({
+      status: CaseStatus.CASE_STATUS_OPEN,
+      merchantId: merchantOfCase,
+      pageSize: 10,
+      pageToken: '',
+    });
+    const jumpCase = listed.cases[0];
+    assert.ok(jumpCase !== undefined && jumpCase.rule === 'code_jump.merchant_number');
+    const decided = await rpc.decideCase({
+      caseId: jumpCase.caseId,
+      action: CaseAction.CASE_ACTION_FREEZE_MERCHANT,
+      operatorId: 'op_alice',
+      note: 'forged merchant numbers',
+    });
+    assert.equal(decided.status, CaseStatus.CASE_STATUS_MERCHANT_FROZEN);
+    assert.equal(decided.decidedBy, 'op_alice');
+    const next = assessRequest({ terminal: frozenMerchant.terminal });
+    const blocked = await rpc.assessOnce(next);
+    assert.equal(blocked.responseCode, '03');
+    assert.ok(blocked.firedRules.some((rule) => rule.rule === 'blacklist.merchant'));
+    const decidedEvents = (await eventsOfType('risk.case.decided')).map((payload) => RiskCaseEvent.decode(payload));
+    assert.ok(
+      decidedEvents.some(
+        (event) =>
+          event.riskCase?.caseId === jumpCase.caseId && event.action === CaseAction.CASE_ACTION_FREEZE_MERCHANT,
+      ),
+    );
+    const remaining = await rpc.listCases({
+      status: CaseStatus.CASE_STATUS_OPEN,
+      merchantId: merchantOfCase,
+      pageSize: 10,
+      pageToken: '',
+    });
+    assert.equal(remaining.cases.length, 0);
+    await assert.rejects(
+      rpc.listCases({ status: 0, merchantId: '', pageSize: 10, pageToken: 'nonsense' }),
+      /invalid page token/,
+    );
+  });
+});
+
 describe('cash-out pattern', () => {
   it('opens a case for repeated just-under-limit amounts; suspending T0 takes effect at once', async () => {
     // 999 CNY tapped without PIN, again and again: just under the 1,000 CNY no-CVM limit.
