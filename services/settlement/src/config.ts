@@ -17,9 +17,9 @@ export const settlementConfigSchema = {
     pattern: /^[a-z_][a-z0-9_]{0,62}$/,
   }),
   SETTLEMENT_DB_POOL_SIZE: env.integer({
-    description: 'Postgres connections of one replica',
+    description: 'Postgres connections of one replica (appliers and leases hold one each)',
     default: DATABASE_POOL_SIZE_MAX,
-    min: 4,
+    min: 12,
     max: DATABASE_POOL_SIZE_MAX,
   }),
   SETTLEMENT_CUTOFF: env.string({

@@ -12,7 +12,7 @@ export const EVENT_BATCH_SIZE_MAX = 500;
 /** Transfers accepted by one ledger call. */
 export const LEDGER_TRANSFERS_PER_CALL_MAX = 4_000;
 /** pg pool size. */
-export const DATABASE_POOL_SIZE_MAX = 10;
+export const DATABASE_POOL_SIZE_MAX = 24;
 /** pg statement_timeout for every statement. */
 export const DATABASE_STATEMENT_TIMEOUT_MS = 5_000;
 
@@ -66,3 +66,11 @@ export const CALENDAR_RELOAD_INTERVAL_MS = 60_000;
 export const CONSUMER_RETRY_COUNT_MAX = 10;
 /** Timeout of one gRPC call to the merchant service or card registry. */
 export const PEER_GRPC_TIMEOUT_MS = 2_000;
+/** Partitions of the event queue (by merchant hash); each has one applier at a time across replicas. */
+export const APPLIER_PARTITION_COUNT = 4;
+/** Failures of one event applied alone before it is dead-lettered. */
+export const APPLIER_ATTEMPT_COUNT_MAX = 5;
+/** Idle poll interval of an applier. */
+export const APPLIER_POLL_INTERVAL_MS = 50;
+/** Error text kept with a dead-lettered event. */
+export const ERROR_TEXT_LENGTH_MAX = 1_000;

@@ -97,7 +97,7 @@ export async function startSettlementService(options: SettlementServiceOptions) 
     await bus.subscribe({
       group: 'settlement',
       topics: [AUTHORIZATION_EVENTS_TOPIC],
-      handler: authorizationEventHandler(context),
+      handler: authorizationEventHandler(),
       retryCountMax: CONSUMER_RETRY_COUNT_MAX,
       batchSizeMax: EVENT_BATCH_SIZE_MAX,
     }),

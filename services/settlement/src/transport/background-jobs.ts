@@ -4,13 +4,16 @@
  * reload. Each loop sleeps between passes, logs and survives a failed pass, and stops on `signal`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AdvisoryLease } from '@acq/db';
+import { AdvisoryLease, withAdvisoryLease } from '@acq/db';
 import { localDateOf, SHANGHAI_OFFSET_MS } from '../domain/calendar.ts';
 import { advanceDuePayouts, type PayoutWorkerOptions } from '../flows/advance-payouts.ts';
+import { applyQueuedEvents } from '../flows/event-queue.ts';
 import { resolveUnknownRepayments } from '../flows/repay-bill.ts';
 import { runT1Settlement } from '../flows/run-t1-settlement.ts';
 import type { SettlementContext } from '../flows/settlement-context.ts';
 import {
+  APPLIER_PARTITION_COUNT,
+  APPLIER_POLL_INTERVAL_MS,
   CALENDAR_RELOAD_INTERVAL_MS,
   PAYOUT_WORKER_POLL_INTERVAL_MS,
   REPAYMENT_RESOLVER_BATCH_SIZE_MAX,
@@ -98,6 +101,23 @@ export function startBackgroundJobs(options: BackgroundJobOptions): { stop(): Pr
       CALENDAR_RELOAD_INTERVAL_MS,
     ),
   ];
+  for (let partition = 0; partition < APPLIER_PARTITION_COUNT; partition += 1) {
+    // One applier per partition across all replicas keeps each merchant's events in order.
+    const applier = withAdvisoryLease(
+      context.pool,
+      `settlement:event-applier:${partition}`,
+      (_lease, leaseSignal) =>
+        loop(
+          `event-applier-${partition}`,
+          leaseSignal,
+          logger,
+          () => applyQueuedEvents(context, partition),
+          APPLIER_POLL_INTERVAL_MS,
+        ),
+      { signal },
+    );
+    loops.push(applier);
+  }
   return {
     async stop() {
       controller.abort();

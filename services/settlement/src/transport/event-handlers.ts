@@ -11,7 +11,7 @@ import { SettlementCardChanged } from '@acq/proto/card_registry/v1/card_registry
 import { MerchantChanged } from '@acq/proto/merchant/v1/merchant.ts';
 import type pg from 'pg';
 import type { TransactionEvent, TransactionKind } from '../domain/settlement-events.ts';
-import { applyTransactionEventsWithin, ensureMerchantProfiles } from '../flows/apply-transaction-events.ts';
+import { enqueueTransactionEvents } from '../flows/event-queue.ts';
 import type { SettlementContext } from '../flows/settlement-context.ts';
 import { suspendT0, upsertMerchantProfile } from '../store/merchant-profile-store.ts';
 
@@ -66,12 +66,11 @@ export function transactionEventOf(busEventId: string, message: AuthorizationEve
   };
 }
 
-export function authorizationEventHandler(context: SettlementContext) {
+/** Enqueues the money events in the consumer's transaction; the appliers post them in batches. */
+export function authorizationEventHandler() {
   return async (event: BusEvent, client: pg.PoolClient): Promise<void> => {
     const input = transactionEventOf(event.id, AuthorizationEvent.decode(event.payload));
-    if (input === undefined) return;
-    await ensureMerchantProfiles(context, [input.merchantId]);
-    await applyTransactionEventsWithin(client, context, [input]);
+    if (input !== undefined) await enqueueTransactionEvents(client, [input]);
   };
 }
 
