@@ -5,6 +5,10 @@
 import { fileURLToPath } from 'node:url';
 import { SoftwareHsm } from '@acq/crypto';
 import { createPool, pingDatabase, runMigrations } from '@acq/db';
+import { createClient } from '@acq/grpc';
+import { QrPaymentServiceClient } from '@acq/proto/authorization/v1/qr.ts';
+import { CardRegistryServiceClient } from '@acq/proto/card_registry/v1/card_registry.ts';
+import { RiskServiceClient } from '@acq/proto/risk/v1/risk.ts';
 import { createOpsHandler, runService } from '@acq/service-kit';
 import { createAuthorizationClient } from './clients/authorization-client.ts';
 import { createMerchantClient, createMerchantServiceClient } from './clients/merchant-client.ts';
@@ -60,8 +64,13 @@ await runService({
       meter,
     });
     const terminals = await startTerminalServer({ port: config.GATEWAY_TCP_PORT, handle, logger, meter });
+    const areaClients = {
+      risk: createClient(RiskServiceClient, config.RISK_GRPC_URL),
+      qrPayments: createClient(QrPaymentServiceClient, config.AUTHORIZATION_GRPC_URL),
+      cardRegistry: createClient(CardRegistryServiceClient, config.CARD_REGISTRY_GRPC_URL),
+    };
     const http = await buildHttpApp({
-      clients: { merchant: merchantService },
+      clients: { merchant: merchantService, ...areaClients },
       accessTokenSecret: config.ACCESS_TOKEN_SECRET,
       auditLog: createPostgresAuditLog(pool),
       logger,
@@ -87,6 +96,7 @@ await runService({
         await http.close();
         authorization.close();
         merchantService.close();
+        for (const client of Object.values(areaClients)) client.close();
         await pool.end();
       },
     };

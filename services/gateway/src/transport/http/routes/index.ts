@@ -9,6 +9,7 @@ import { merchantRoutes } from './merchants.ts';
 import { onboardingRoutes } from './onboarding.ts';
 import { qrCodeRoutes } from './qr-codes.ts';
 import { qrPaymentRoutes } from './qr.ts';
+import { riskRoutes } from './risk.ts';
 import { settlementCardRoutes } from './settlement-card.ts';
 import { terminalRoutes } from './terminals.ts';
 
@@ -19,4 +20,5 @@ export const ROUTE_PLUGINS: readonly { readonly name: string; readonly plugin: R
   { name: 'qr-codes', plugin: qrCodeRoutes },
   { name: 'qr-payments', plugin: qrPaymentRoutes },
   { name: 'settlement-card', plugin: settlementCardRoutes },
+  { name: 'risk', plugin: riskRoutes },
 ];
