@@ -33,6 +33,11 @@ import { type BenchFleet, prepareCeilingFleet, preparePlatformFleet } from './be
 /** Purchase amounts cycle through this range (1.00 to 99.99 yuan), below any small-amount rule. */
 const BENCH_AMOUNT_FEN_MIN = 100;
 const BENCH_AMOUNT_FEN_MAX = 9_999;
+/**
+ * Pause before reading the other sides: the platform reverses late or timed-out upstream approvals
+ * from its store-and-forward queue within seconds, and those must not count as unknown.
+ */
+const VERIFICATION_SETTLE_DELAY_MS = 3_000;
 
 const USAGE = `usage: acq bench (--rate R | --closed) [options]
   --terminals N            simulated terminals, one TCP connection each (default 100)
@@ -62,6 +67,7 @@ async function verify(
   window: { startedAtMs: number; endedAtMs: number },
 ): Promise<BenchVerification> {
   const expected = approvalKeysOf(report);
+  await new Promise((resolve) => setTimeout(resolve, VERIFICATION_SETTLE_DELAY_MS));
   const network = compareApprovals(
     expected,
     await fetchNetworkApprovals(options.networkSimUrl, terminalIds, window.startedAtMs, window.endedAtMs),
