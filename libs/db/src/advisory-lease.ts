@@ -52,10 +52,14 @@ export class AdvisoryLease {
         this.key,
       ]);
       acquired = result.rows[0]?.acquired === true;
-    } finally {
-      if (!acquired) client.release();
+    } catch (error) {
+      client.release(true);
+      throw error;
     }
-    if (!acquired) return false;
+    if (!acquired) {
+      client.release();
+      return false;
+    }
     this.session = client;
     this.lostController = new AbortController();
     client.on('error', this.onConnectionError);
@@ -71,6 +75,9 @@ export class AdvisoryLease {
     let broken = false;
     try {
       await client.query('SELECT pg_advisory_unlock($1)', [this.key]);
+      // Holders LISTEN on this session (relay wake-ups); the pooled connection goes back clean.
+      await client.query('UNLISTEN *');
+      client.removeAllListeners('notification');
     } catch (error) {
       // Destroying the connection ends the session, and Postgres releases the lock with it.
       broken = true;
