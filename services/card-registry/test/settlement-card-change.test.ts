@@ -10,9 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import { ServiceError } from '@acq/grpc';
 import { type CardChange, SettlementCardChanged } from '@acq/proto/card_registry/v1/card_registry.ts';
 import type { Metadata } from '@grpc/grpc-js';
+import { completeChange, MERCHANT_ACTOR } from './support/change-flow.ts';
 import { AGREEMENT_VERSION, type Harness, OPERATOR, type Person, startHarness } from './support/harness.ts';
 
-const MERCHANT_ACTOR = { subject: 'merchant-app', role: 'merchant' } as const;
 const DAY_MS = 86_400_000;
 
 let harness: Harness;
@@ -81,20 +81,6 @@ function sign(change: CardChange): Promise<CardChange> {
   return harness.call(harness.client.signAgreement, {
     changeId: change.changeId,
     agreementVersion: AGREEMENT_VERSION,
-    actor: MERCHANT_ACTOR,
-  });
-}
-
-/** Runs a change from request to the micro-deposit confirmation. */
-async function completeChange(merchantId: string, holder: Person, newCard: string): Promise<CardChange> {
-  const requested = await requestChange(merchantId, holder, newCard);
-  assert.equal(requested.state, 'identity_verified');
-  await confirmSms(requested, holder);
-  await sign(requested);
-  const amountFen = await harness.microDepositFen(newCard);
-  return harness.call(harness.client.confirmCardVerification, {
-    changeId: requested.changeId,
-    amountFen,
     actor: MERCHANT_ACTOR,
   });
 }
@@ -221,7 +207,7 @@ describe('refusals before a change starts', () => {
 
   test('cooldown: a second change within the configured period is refused, allowed after it', async () => {
     const { merchantId, holder } = await onboarded('吴五');
-    assert.equal((await completeChange(merchantId, holder, await card(holder))).state, 'active');
+    assert.equal((await completeChange(harness, merchantId, holder, await card(holder))).state, 'active');
     const view = await harness.call(harness.client.getSettlementCard, { merchantId });
     assert.ok(view.nextChangeAllowedAtMs > BigInt(Date.now() + 29 * DAY_MS));
     const third = await card(holder);
@@ -422,7 +408,7 @@ describe('onboarding bind refused', () => {
     assert.equal(outcome, 'CREDIT_CARD_REFUSED');
     await refused(harness.call(harness.client.getSettlementCard, { merchantId }), 'NO_SETTLEMENT_CARD');
     const debitCard = await card(holder);
-    const bound = await completeChange(merchantId, holder, debitCard);
+    const bound = await completeChange(harness, merchantId, holder, debitCard);
     assert.equal(bound.kind, 'bind');
     assert.equal(bound.state, 'active');
     assert.equal(bound.t0SuspendedUntilMs, 0n, 'a first bind does not suspend T0');

@@ -77,28 +77,26 @@ function silentCollector(lines: string[]): Writable {
   });
 }
 
-type Services = {
-  readonly database: TestDatabase;
+export type Placement = { readonly databaseUrl: string; readonly schemas: Harness['schemas'] };
+
+export type Services = {
   readonly schemas: Harness['schemas'];
   readonly sim: NetworkSimProcess;
   readonly merchantService: RunningMerchantService;
   readonly registry: RunningCardRegistryService;
 };
 
-async function startServices(
+/** network-sim as a child process, the merchant service and the card registry in-process. */
+export async function startServices(
+  placement: Placement,
   settings: CardRegistrySettings,
   nowMs: () => number,
   logLines: string[],
 ): Promise<Services> {
-  const database = await testDatabase();
-  const schemas = {
-    registry: await database.createSchema('card_registry_test'),
-    merchant: await database.createSchema('card_registry_test_merchant'),
-    bus: await database.createSchema('card_registry_test_bus'),
-  };
+  const { databaseUrl, schemas } = placement;
   const sim = await startNetworkSim();
   const merchantService = await startMerchantService({
-    databaseUrl: database.url,
+    databaseUrl,
     schema: schemas.merchant,
     busSchema: schemas.bus,
     busEnv: {},
@@ -116,7 +114,7 @@ async function startServices(
     },
   });
   const registry = await startCardRegistryService({
-    databaseUrl: database.url,
+    databaseUrl,
     schema: schemas.registry,
     busSchema: schemas.bus,
     busEnv: {},
@@ -129,11 +127,11 @@ async function startServices(
     logger: createLogger({ service: 'card-registry-test', level: 'debug', destination: silentCollector(logLines) }),
     nowMs,
   });
-  return { database, schemas, sim, merchantService, registry };
+  return { schemas, sim, merchantService, registry };
 }
 
 /** What a test reads back from network-sim, as the merchant would see it on its phone and bank app. */
-function simHelpers(sim: NetworkSimProcess) {
+export function simHelpers(sim: NetworkSimProcess) {
   const smsTexts = async (phone: string) => {
     const answer = await sim.request<{ messages: { text: string }[] }>('GET', `/sms?phone=${phone}`);
     return answer.messages.map((message) => message.text);
@@ -174,7 +172,7 @@ function simHelpers(sim: NetworkSimProcess) {
 }
 
 /** Onboarding through the real merchant service, and waiting for the bind its event causes. */
-function onboardingHelpers(
+export function onboardingHelpers(
   merchantClient: MerchantServiceClient,
   call: Harness['call'],
   client: CardRegistryServiceClient,
@@ -218,7 +216,14 @@ function onboardingHelpers(
 export async function startHarness(settings: CardRegistrySettings = TEST_SETTINGS): Promise<Harness> {
   const clock = { offsetMs: 0 };
   const logLines: string[] = [];
-  const services = await startServices(settings, () => Date.now() + clock.offsetMs, logLines);
+  const database = await testDatabase();
+  const schemas = {
+    registry: await database.createSchema('card_registry_test'),
+    merchant: await database.createSchema('card_registry_test_merchant'),
+    bus: await database.createSchema('card_registry_test_bus'),
+  };
+  const placement = { databaseUrl: database.url, schemas };
+  const services = await startServices(placement, settings, () => Date.now() + clock.offsetMs, logLines);
   const client = createClient(CardRegistryServiceClient, `127.0.0.1:${services.registry.grpcPort}`);
   const merchantClient = createClient(MerchantServiceClient, `127.0.0.1:${services.merchantService.grpcPort}`);
   const call = <Request, Response>(method: UnaryMethod<Request, Response>, request: Request) =>
@@ -226,6 +231,7 @@ export async function startHarness(settings: CardRegistrySettings = TEST_SETTING
   let phoneSequence = randomInt(10_000_000, 90_000_000);
   return {
     ...services,
+    database,
     ...simHelpers(services.sim),
     ...onboardingHelpers(merchantClient, call, client),
     clock,
@@ -242,7 +248,7 @@ export async function startHarness(settings: CardRegistrySettings = TEST_SETTING
       await services.registry.stop(1_000);
       await services.merchantService.stop(1_000);
       await services.sim.stop();
-      await services.database.close();
+      await database.close();
     },
   };
 }

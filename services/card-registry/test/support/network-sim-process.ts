@@ -1,6 +1,7 @@
 /**
- * Starts the real network-sim service as a child process on free ports (identity verification, SMS and
- * bank micro-deposits for the card registry's tests). The service is run, not imported.
+ * Starts real services as child processes on free ports: network-sim (identity verification, SMS and
+ * bank micro-deposits for the card registry's tests) and any other service's main.ts. Services are
+ * run, not imported.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,7 +20,7 @@ export interface NetworkSimProcess {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -30,39 +31,55 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function waitReady(httpUrl: string, child: ChildProcess): Promise<void> {
+async function waitReady(baseUrl: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`network-sim exited with ${child.exitCode}`);
-    const ready = await fetch(`${httpUrl}/readyz`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).then(
+    if (child.exitCode !== null) throw new Error(`the service process exited with ${child.exitCode}`);
+    const ready = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).then(
       (response) => response.ok,
       () => false,
     );
     if (ready) return;
     await new Promise((resolve) => setTimeout(resolve, READY_POLL_INTERVAL_MS));
   }
-  throw new Error('network-sim did not become ready');
+  throw new Error(`the service at ${baseUrl} did not become ready`);
 }
 
-export async function startNetworkSim(): Promise<NetworkSimProcess> {
-  const [httpPort, isoPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [NETWORK_SIM_MAIN], {
-    env: {
-      ...process.env,
-      NETWORK_SIM_HTTP_PORT: String(httpPort),
-      NETWORK_SIM_ISO_PORT: String(isoPort),
-      NETWORK_SIM_HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-    },
+export type ServiceProcess = { stop(): Promise<void> };
+
+/** Runs a service's main.ts with `env` and waits until its ops /readyz answers 200. */
+export async function startServiceProcess(
+  mainPath: string,
+  env: Record<string, string>,
+  readyUrl: string,
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [mainPath], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
   try {
-    await waitReady(httpUrl, child);
+    await waitReady(readyUrl, child);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
   }
+  return {
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+export async function startNetworkSim(): Promise<NetworkSimProcess> {
+  const [httpPort, isoPort] = [await freePort(), await freePort()];
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const simProcess = await startServiceProcess(
+    NETWORK_SIM_MAIN,
+    { NETWORK_SIM_HTTP_PORT: String(httpPort), NETWORK_SIM_ISO_PORT: String(isoPort), NETWORK_SIM_HOST: '127.0.0.1' },
+    httpUrl,
+  );
   return {
     httpUrl,
     async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -76,10 +93,6 @@ export async function startNetworkSim(): Promise<NetworkSimProcess> {
       if (!response.ok) throw new Error(`network-sim ${method} ${path} answered ${response.status}: ${text}`);
       return (text.length === 0 ? undefined : JSON.parse(text)) as T;
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
+    stop: () => simProcess.stop(),
   };
 }
