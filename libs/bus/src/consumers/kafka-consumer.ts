@@ -42,14 +42,20 @@ export async function startKafkaConsumer(options: KafkaConsumerOptions): Promise
   const admin = kafka.admin();
   const state = { completedCount: 0 };
   const resumeTimers = new Set<NodeJS.Timeout>();
-  await Promise.all([consumer.connect(), admin.connect()]);
-  await consumer.subscribe({ topics: options.topics, fromBeginning: options.startFrom === 'earliest' });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
-    eachBatch: (payload) => consumeBatch(options, consumer, payload, state, resumeTimers),
-  });
+  try {
+    await Promise.all([consumer.connect(), admin.connect()]);
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.startFrom === 'earliest' });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
+      eachBatch: (payload) => consumeBatch(options, consumer, payload, state, resumeTimers),
+    });
+  } catch (error) {
+    // Do not leave half-open clients behind a failed start; the caller sees the original error.
+    await Promise.allSettled([consumer.disconnect(), admin.disconnect()]);
+    throw error;
+  }
   return {
     get completedCount() {
       return state.completedCount;
