@@ -55,6 +55,7 @@ export function registerSettlementMetrics(meter: Meter, sources: SettlementMetri
   const consumerLag = meter.createObservableGauge('acquirer.bus.consumer.lag', {
     description: 'Events published but not yet processed by this service, over its consumer groups',
   });
+  registerPoolMetrics(meter, sources.pool);
   meter.addBatchObservableCallback(
     async (observer) => {
       try {
@@ -122,4 +123,24 @@ async function readGaugeRows(pool: pg.Pool): Promise<SettlementGaugeRows> {
   assert(billRow !== undefined, 'an aggregate returns one row');
   assert(billRow.overdue_count >= 0, 'counts are never negative');
   return { payouts: payouts.rows, bills: billRow, exceptions: exceptions.rows };
+}
+
+/** Client pool gauges named after the OpenTelemetry database semantic conventions. */
+function registerPoolMetrics(meter: Meter, pool: pg.Pool): void {
+  const connections = meter.createObservableGauge('db.client.connection.count', {
+    description: 'Connections of the Postgres pool by state (idle, used)',
+  });
+  const pending = meter.createObservableGauge('db.client.connection.pending_requests', {
+    description: 'Queries waiting for a free connection of the Postgres pool',
+  });
+  meter.addBatchObservableCallback(
+    (observer) => {
+      const idle = pool.idleCount;
+      assert(idle <= pool.totalCount, 'idle connections are part of the pool');
+      observer.observe(connections, idle, { 'db.client.connection.state': 'idle' });
+      observer.observe(connections, pool.totalCount - idle, { 'db.client.connection.state': 'used' });
+      observer.observe(pending, pool.waitingCount);
+    },
+    [connections, pending],
+  );
 }
