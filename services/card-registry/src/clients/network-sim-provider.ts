@@ -115,8 +115,15 @@ export class NetworkSimProvider implements IdentityVerificationPort, Notificatio
         reason: error instanceof Error && error.name === 'TimeoutError' ? 'TIMEOUT' : 'CONNECTION',
       };
     }
+    // A declared length over the bound is refused unread; an undeclared one is checked after reading.
+    const declaredBytes = Number(response.headers.get('content-length') ?? '0');
+    if (declaredBytes > this.#options.responseBytesMax) {
+      await response.body?.cancel();
+      return { kind: 'unreachable', reason: 'RESPONSE_TOO_LARGE' };
+    }
     const text = await response.text();
-    if (text.length > this.#options.responseBytesMax) return { kind: 'unreachable', reason: 'RESPONSE_TOO_LARGE' };
+    if (Buffer.byteLength(text) > this.#options.responseBytesMax)
+      return { kind: 'unreachable', reason: 'RESPONSE_TOO_LARGE' };
     return { kind: 'answer', status: response.status, body: parseObject(text) };
   }
 }

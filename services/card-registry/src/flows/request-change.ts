@@ -81,7 +81,8 @@ async function checkRequest(deps: CardRegistryDeps, request: ChangeRequest): Pro
     throw invalidArgument('HOLDER_NAME_INVALID', 'holderName is 1-64 characters');
   const identity = await deps.merchants.identity(request.merchantId);
   if (identity === undefined) throw notFound('MERCHANT_NOT_FOUND', 'no merchant has this id');
-  if (identity.status === 'closed') throw conflict('MERCHANT_CLOSED', 'a closed merchant cannot bind a card');
+  if (identity.status !== 'active')
+    throw conflict('MERCHANT_NOT_ACTIVE', `a ${identity.status} merchant cannot change its settlement card`);
   const bin = isCardNumber(request.cardNumber) ? deps.binTable.lookup(request.cardNumber) : undefined;
   const verdict = judgeCandidate(identity, request, bin);
   if (!verdict.ok) throw invalidArgument(verdict.code, verdict.message);
