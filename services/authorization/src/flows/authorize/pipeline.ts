@@ -10,6 +10,7 @@ import { applyReversal } from './participants/apply-reversal.ts';
 import { assessRisk } from './participants/assess-risk.ts';
 import { checkAmountRules } from './participants/check-amount-rules.ts';
 import { claimOriginal } from './participants/claim-original.ts';
+import { classifyCard } from './participants/classify-card.ts';
 import { computeFee } from './participants/compute-fee.ts';
 import { detectCodeJump } from './participants/detect-code-jump.ts';
 import { loadOriginal } from './participants/load-original.ts';
@@ -22,7 +23,7 @@ import { settleBatch } from './participants/settle-batch.ts';
 import { translatePin } from './participants/translate-pin.ts';
 import { validateRequest } from './participants/validate-request.ts';
 
-const CONTEXT = [validateRequest, loadTerminalContext] as const;
+const CONTEXT = [validateRequest, classifyCard, loadTerminalContext] as const;
 /** Validate, context, record the intent (duplicate check), 跳码, rules, risk, PIN, route, fee, persist + publish. */
 const NEW_CARD_TRANSACTION = [recordIntent, detectCodeJump, checkAmountRules, assessRisk, translatePin] as const;
 const FINISH = [routeScanCodeToWallet, computeFee, recordOutcome] as const;

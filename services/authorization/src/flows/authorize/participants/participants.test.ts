@@ -17,6 +17,7 @@ import { AuthorizationContext } from '../authorization-context.ts';
 import { isPrepared, joins } from '../participant.ts';
 import { assessRisk } from './assess-risk.ts';
 import { checkAmountRules } from './check-amount-rules.ts';
+import { classifyCard } from './classify-card.ts';
 import { detectCodeJump } from './detect-code-jump.ts';
 import { loadTerminalContext } from './load-terminal-context.ts';
 import { routeUpstream } from './route-upstream.ts';
@@ -84,6 +85,19 @@ test('validate-request refusals: format 30, amount 13, card 14, expired 54', asy
     expect.equal(isPrepared(vote), false, JSON.stringify(reason));
     expect.equal(ctx.declineReason, reason);
     expect.equal(joins(vote), false);
+  }
+});
+
+test('classify-card: debit and credit BINs from the table, unknown issuers stay unknown', async () => {
+  for (const [pan, expected] of [
+    ['6222021234567890128', 'debit'],
+    ['6258000000000006', 'credit'],
+    ['4111111111111111', 'unknown'],
+  ] as const) {
+    const { ctx, deps } = setup({ pan, track2: '' });
+    await validateRequest.prepare(ctx, deps);
+    expect.ok(isPrepared(await classifyCard.prepare(ctx, deps)));
+    expect.equal(ctx.cardKind, expected, pan);
   }
 });
 
