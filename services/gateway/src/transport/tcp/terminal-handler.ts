@@ -63,6 +63,9 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
   const signIns = dependencies.meter.createCounter('acquirer.gateway.terminal.sign_ins', {
     description: 'Terminal sign-ins by result',
   });
+  const activeRequests = dependencies.meter.createUpDownCounter('acquirer.gateway.terminal.active_requests', {
+    description: 'Terminal frames read and not yet answered (in flight)',
+  });
   const duration = dependencies.meter.createHistogram('acquirer.gateway.authorization.duration', {
     description: 'Gateway-observed time from frame read to reply, by transaction kind and response code',
     unit: 'ms',
@@ -232,9 +235,13 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
       'acq.terminal.id': String(frame.message.fields.get(41) ?? ''),
       'acq.merchant.number_from_terminal': String(frame.message.fields.get(42) ?? ''),
     };
-    return tracer.startActiveSpan(`terminal ${frame.message.mti}`, { kind: SpanKind.SERVER, attributes }, (span) =>
-      handleInSpan(frame, receivedAtMs, span).finally(() => span.end()),
-    );
+    return tracer.startActiveSpan(`terminal ${frame.message.mti}`, { kind: SpanKind.SERVER, attributes }, (span) => {
+      activeRequests.add(1);
+      return handleInSpan(frame, receivedAtMs, span).finally(() => {
+        activeRequests.add(-1);
+        span.end();
+      });
+    });
   };
 }
 
