@@ -78,9 +78,11 @@ export interface TestRig {
 export async function createRig(
   options: { policy?: RiskPolicy; redisUrl?: string; prefix?: string; skipReady?: boolean; redis?: Redis } = {},
 ): Promise<TestRig> {
+  // Behaviour tests get a generous command timeout so a busy CI machine cannot turn a limit check into
+  // the fail-closed path; the slow and down policies are tested with their own clients.
   const redis =
     options.redis ??
-    createRiskRedis({ url: options.redisUrl ?? REDIS_URL, commandTimeoutMs: 50, connectionName: 'risk-test' });
+    createRiskRedis({ url: options.redisUrl ?? REDIS_URL, commandTimeoutMs: 2_000, connectionName: 'risk-test' });
   const redisErrors: string[] = [];
   redis.on('error', (error: Error) => redisErrors.push(error.message));
   if (options.skipReady !== true) await waitForRedis(redis, 2_000);
