@@ -124,3 +124,21 @@ test('single limit and daily quota keep money for T1; suspension stops T0', asyn
   await drain();
   await harness.checkInvariants();
 });
+
+test('a void before the T0 payout reached the bank cancels the payout instead of raising a bill', async () => {
+  harness.addMerchant('m_t0h', { t0Enabled: true });
+  await applyTransactionEvents(harness.context, [harness.event('PURCHASE', 'txn_t0h', 'm_t0h', 10000)]);
+  await applyTransactionEvents(harness.context, [
+    harness.event('VOID', 'txn_t0hv', 'm_t0h', 10000, { originalTxnId: 'txn_t0h' }),
+  ]);
+  const payout = await readPayout(harness.pool, t0PayoutIdFor('txn_t0h'), 'no_lock');
+  expect.equal(payout?.state, 'failed');
+  expect.equal(payout?.failureReason, 'TRANSACTION_CANCELLED');
+  expect.equal(payout?.fellBackToT1, false);
+  await drain();
+  expect.equal(harness.bank.paidByPayout().has(t0PayoutIdFor('txn_t0h')), false);
+  expect.equal(await available('m_t0h'), 0n);
+  const bills = await harness.pool.query('SELECT 1 FROM bills WHERE merchant_id = $1', ['m_t0h']);
+  expect.equal(bills.rowCount, 0);
+  await harness.checkInvariants();
+});

@@ -87,7 +87,14 @@ async function submitNextAttempt(context: SettlementContext, payout: Payout, cla
   const card = payout.card ?? (await context.cards.activeCard(payout.merchantId));
   if (card === undefined) return finishFailed(context, payout, 'NO_SETTLEMENT_CARD');
   const attempt = payout.attempt + 1;
-  await markSubmitting(context.pool, payout.payoutId, attempt, card, context.clock.nowMs() + claimLeaseMs);
+  const started = await markSubmitting(
+    context.pool,
+    payout.payoutId,
+    attempt,
+    card,
+    context.clock.nowMs() + claimLeaseMs,
+  );
+  if (!started) return;
   const submitted: Payout = { ...payout, state: 'submitting', attempt, queryCount: 0, card };
   await submitAndRecord(context, submitted, card);
 }

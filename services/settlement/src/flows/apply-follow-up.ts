@@ -18,6 +18,7 @@ import {
   readTransaction,
   type TransactionRecord,
 } from '../store/transaction-store.ts';
+import { cancelUnsentT0Payout } from './cancel-unsent-t0-payout.ts';
 import { chargeMerchant } from './charge-merchant.ts';
 import { type SettlementContext, SettlementError, SettlementErrorCode } from './settlement-context.ts';
 
@@ -97,6 +98,7 @@ function cancellationEffect(event: TransactionEvent, original: TransactionRecord
     netFen: fen(-original.netFen),
     feeFen: original.feeFen,
     apply: async (inner, context) => {
+      await cancelUnsentT0Payout(inner, original.txnId, context.clock.nowMs());
       if (original.netFen > 0n) {
         await chargeMerchant(inner, context, {
           key: `cancel:${event.txnId}`,

@@ -178,14 +178,17 @@ export async function claimDuePayouts(
   return result.rows.map(payoutFromRow);
 }
 
-/** Moves a claimed payout to `submitting` for its next attempt, binding the card on the first one. */
+/**
+ * Moves a claimed payout to `submitting` for its next attempt, binding the card on the first one.
+ * False when the payout left `created` / `retry_wait` meanwhile (its transaction was cancelled).
+ */
 export async function markSubmitting(
   client: Queryable,
   payoutId: string,
   attempt: number,
   card: SettlementCard,
   leaseUntilMs: number,
-): Promise<void> {
+): Promise<boolean> {
   const result = await client.query(
     `UPDATE payouts SET state = 'submitting', attempt = $2, query_count = 0,
        lease_until = to_timestamp($8::bigint / 1000.0),
@@ -204,7 +207,7 @@ export async function markSubmitting(
       leaseUntilMs,
     ],
   );
-  assert(result.rowCount === 1, 'only a created or retrying payout starts an attempt');
+  return result.rowCount === 1;
 }
 
 /** Records a non-final step (submitted, retry_wait, stuck) and releases the lease. */
