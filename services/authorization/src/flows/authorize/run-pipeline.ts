@@ -4,6 +4,7 @@
  * prepare runs and every participant that joined gets `abort` in reverse order; otherwise each gets
  * `commit` in order. Every step's duration is recorded for the one summary log line.
  */
+import { trace } from '@opentelemetry/api';
 import { assert } from '@acq/assert';
 import type { FlowDependencies } from '../flow-dependencies.ts';
 import type { AuthorizationContext, StepTiming } from './authorization-context.ts';
@@ -100,4 +101,6 @@ function raceTimeout(work: Promise<VoteBits>, timeoutMs: number): Promise<VoteBi
 
 function recordTiming(ctx: AuthorizationContext, step: string, durationMs: number, vote: StepTiming['vote']): void {
   ctx.timings.push({ step, durationMs, vote });
+  // The same timing as an event on the active Authorize span, so a slow trace shows its slow step.
+  trace.getActiveSpan()?.addEvent(step, { 'acq.step.duration_ms': durationMs, 'acq.step.vote': vote });
 }
