@@ -21,6 +21,7 @@ const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 const CLEARING_CUTOFF_SLACK_MS = 3_600_000;
 
 interface NetworkApprovalView {
+  operation: string;
   terminalId: string;
   rrn: string;
   authCode: string;
@@ -66,7 +67,10 @@ async function networkApprovalsOf(networkSimUrl: string, terminalId: string, dat
   throw new Error(`more than ${NETWORK_APPROVALS_PAGES_MAX} pages of approvals for one terminal and date`);
 }
 
-/** Approvals network-sim still holds (not reversed) for these terminals since `sinceMs`. */
+/** Balance inquiries are approvals at the network too, but move no money and are not journaled. */
+const NETWORK_OPERATIONS_WITHOUT_MONEY = new Set(['balanceInquiry']);
+
+/** Money-moving approvals network-sim still holds (not reversed) for these terminals since `sinceMs`. */
 export async function fetchNetworkApprovals(
   networkSimUrl: string,
   terminalIds: readonly string[],
@@ -77,7 +81,8 @@ export async function fetchNetworkApprovals(
   for (const date of clearingDatesBetween(sinceMs, untilMs)) {
     for (const terminalId of terminalIds) {
       for (const approval of await networkApprovalsOf(networkSimUrl, terminalId, date)) {
-        if (approval.state !== 'approved' || Date.parse(approval.approvedAt) < sinceMs) continue;
+        if (approval.state !== 'approved' || NETWORK_OPERATIONS_WITHOUT_MONEY.has(approval.operation)) continue;
+        if (Date.parse(approval.approvedAt) < sinceMs) continue;
         found.push({ terminalId: approval.terminalId, rrn: approval.rrn, authCode: approval.authCode });
       }
     }
