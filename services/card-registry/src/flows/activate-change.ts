@@ -9,7 +9,7 @@ import { assert } from '@acq/assert';
 import { writeOutboxEvents } from '@acq/bus';
 import { withTransaction } from '@acq/db';
 import { newId, ID_PREFIX } from '../domain/ids.ts';
-import { activateCard, findActiveCard, otherMerchantsWithActiveCard } from '../store/card-store.ts';
+import { activateCard, findActiveCard, lockCardToken, otherMerchantsWithActiveCard } from '../store/card-store.ts';
 import { SEAL_PURPOSE } from '../store/card-cipher.ts';
 import { type CardChangeRecord, findChange, recordStep } from '../store/change-store.ts';
 import { stepBy, type LockedChange } from './change-steps.ts';
@@ -27,6 +27,7 @@ export async function activateLockedChange(
 ): Promise<CardChangeRecord> {
   const { client, nowMs } = locked;
   assert(change.state === 'agreement_signed' || change.state === 'under_review', 'only a verified change activates');
+  await lockCardToken(client, change.cardToken);
   if (
     review === 'check_shared_card' &&
     (await otherMerchantsWithActiveCard(client, change.cardToken, change.merchantId)) > 0

@@ -17,6 +17,7 @@ import { SEAL_PURPOSE } from '../store/card-cipher.ts';
 import {
   activateCard,
   findActiveCard,
+  lockCardToken,
   lockMerchantState,
   markOnboardingBindHandled,
   otherMerchantsWithActiveCard,
@@ -67,6 +68,7 @@ export async function bindOnApproval(
   };
   if (!verdict.ok) return refuse(verdict.code);
   const cardToken = deps.cipher.cardToken(requested.cardNumber);
+  await lockCardToken(client, cardToken);
   if ((await otherMerchantsWithActiveCard(client, cardToken, merchantId)) > 0) return refuse(REVIEW_REASON_CARD_SHARED);
   const { card, retired } = await activateCard(
     client,

@@ -3,6 +3,7 @@
  * state row (lockMerchantState), so a bind, a change and an unbind of one merchant never interleave.
  */
 import { assert } from '@acq/assert';
+import { advisoryKey } from '@acq/db';
 import type { AccountKind } from '../domain/change-policy.ts';
 import { msOf, type Queryable } from './queryable.ts';
 
@@ -152,6 +153,16 @@ export async function findActiveCard(client: Queryable, merchantId: string): Pro
   );
   const row = result.rows[0];
   return row === undefined ? undefined : cardOf(row);
+}
+
+/**
+ * Serialises activations of one card across merchants until the transaction ends, so two merchants
+ * cannot both pass the shared-card check for the same card at once. Taken after the merchant lock.
+ */
+export async function lockCardToken(client: Queryable, cardToken: string): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+    advisoryKey(`card-registry/card/${cardToken}`).toString(),
+  ]);
 }
 
 /** Merchants other than `merchantId` currently paid to the card with this token. */
