@@ -105,7 +105,7 @@ function observePayouts(
 async function readGaugeRows(pool: pg.Pool): Promise<SettlementGaugeRows> {
   const payouts = await pool.query<SettlementGaugeRows['payouts'][number]>(
     `SELECT kind, state, count(*)::int AS payout_count,
-            coalesce(extract(epoch FROM now() - min(created_at)) FILTER (WHERE state = ANY($2::text[])), 0)::float8
+            coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE state = ANY($2::text[]))), 0)::float8
               AS oldest_open_age_seconds
      FROM payouts
      WHERE created_at > now() - make_interval(hours => $1) OR state = ANY($2::text[])
