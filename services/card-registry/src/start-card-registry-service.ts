@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { type Bus, createBusFromEnv, type OutboxRelay, type Subscription } from '@acq/bus';
+import { defaultBinTable } from '@acq/card-bins';
 import { createPool, pingDatabase, runMigrations } from '@acq/db';
 import { type GrpcServerHandle, startGrpcServer } from '@acq/grpc';
 import type { Logger } from '@acq/telemetry';
@@ -12,7 +13,6 @@ import { type Meter, metrics } from '@opentelemetry/api';
 import type pg from 'pg';
 import { createMerchantDirectory } from './clients/merchant-directory.ts';
 import { NetworkSimProvider } from './clients/network-sim-provider.ts';
-import { defaultBinTable } from './domain/bin-table.ts';
 import type { CardRegistryDeps, CardRegistrySettings } from './flows/ports.ts';
 import { LIMITS } from './limits.ts';
 import { createCardCipher } from './store/card-cipher.ts';
@@ -64,7 +64,7 @@ function createDeps(
   const deps: CardRegistryDeps = {
     pool,
     cipher: createCardCipher(masterKey, cardTokenKey),
-    binTable: defaultBinTable(),
+    binTable: defaultBinTable,
     merchants,
     identity: provider,
     notifications: provider,

@@ -4,7 +4,7 @@
  * between completed changes. Pure rules; the flows supply the merchant, the BIN row and the clock.
  */
 import { assert } from '@acq/assert';
-import type { BinRow } from './bin-table.ts';
+import type { BinRow } from '@acq/card-bins';
 import { isCardNumber } from './card-number.ts';
 
 export type MerchantType = 'individual' | 'enterprise';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BinTable, defaultBinTable } from './bin-table.ts';
+import { BinTable, defaultBinTable } from '@acq/card-bins';
 import { isCardNumber, maskCardNumber, maskPhone, passesLuhn } from './card-number.ts';
 import { judgeCandidate, type MerchantIdentity, nextChangeAllowedAtMs } from './change-policy.ts';
 import { canMove, CHANGE_STATES, isFinal } from './change-state.ts';
@@ -60,7 +60,7 @@ describe('card numbers', () => {
 });
 
 describe('BIN table', () => {
-  const table = defaultBinTable();
+  const table = defaultBinTable;
   test('debit and credit BINs are told apart; unknown issuers are undefined', () => {
     assert.equal(table.lookup('6217000000000000012')?.cardType, 'debit');
     assert.equal(table.lookup('6258000000000014')?.cardType, 'credit');
@@ -83,7 +83,7 @@ describe('BIN table', () => {
 });
 
 describe('who may be paid', () => {
-  const table = defaultBinTable();
+  const table = defaultBinTable;
   const judge = (identity: MerchantIdentity, cardNumber: string, holderName: string, idNumber = identity.idNumber) =>
     judgeCandidate(identity, { cardNumber, holderName, idNumber }, table.lookup(cardNumber));
 

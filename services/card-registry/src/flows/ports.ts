@@ -6,7 +6,7 @@
 import type { Fen } from '@acq/money';
 import type { Logger } from '@acq/telemetry';
 import type pg from 'pg';
-import type { BinTable } from '../domain/bin-table.ts';
+import type { BinTable } from '@acq/card-bins';
 import type { MerchantIdentity } from '../domain/change-policy.ts';
 import type { LockoutPolicy } from '../domain/identity-lockout.ts';
 import type { CardCipher } from '../store/card-cipher.ts';
