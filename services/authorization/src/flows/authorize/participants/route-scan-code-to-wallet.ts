@@ -6,7 +6,7 @@
  * abandoned too, so the customer's money is returned.
  */
 import { assert } from '@acq/assert';
-import { abandonTerminalPayment, payAtTerminal } from '../../../qr/flows/qr-payments.ts';
+import { abandonTerminalPayment, keepTerminalPayment, payAtTerminal } from '../../../qr/flows/qr-payments.ts';
 import { TERMINAL_RECORDING_RESERVE_MS } from '../../../qr/limits.ts';
 import type { AuthorizationContext } from '../authorization-context.ts';
 import { type Participant, Vote } from '../participant.ts';
@@ -50,6 +50,13 @@ export const routeScanCodeToWallet: Participant = {
     else if (INVALID_CODE_ERRORS.has(result.failureCode)) ctx.decline('invalid_card');
     else ctx.decline('issuer_declined', DECLINE_CODE_BY_WALLET_ERROR[result.failureCode] ?? '05');
     return Vote.ABORTED | Vote.NO_JOIN;
+  },
+  async commit(ctx, deps) {
+    const orderId = walletOrderOfContext.get(ctx);
+    if (orderId === undefined) return;
+    assert(deps.scanCodePayments !== undefined, 'a wallet order was created through the QR module');
+    await keepTerminalPayment(deps.scanCodePayments, orderId);
+    walletOrderOfContext.delete(ctx);
   },
   async abort(ctx, deps) {
     const orderId = walletOrderOfContext.get(ctx);
