@@ -29,6 +29,8 @@ export interface QrOrder {
   readonly idempotencyKey: string;
   readonly status: QrOrderStatus;
   readonly abandoned: boolean;
+  /** Terminal orders: whether the card pipeline's outcome (approved or not) has been seen. */
+  readonly cardOutcomeKnown: boolean;
   readonly codeUrl: string;
   readonly paymentCodeMasked: string;
   readonly failureCode: string;
@@ -66,10 +68,13 @@ export function canTransition(current: QrOrderStatus, next: QrOrderStatus): bool
 }
 
 /** What the resolver must do with an open order now. */
-export type ResolverAction = 'query' | 'close' | 'revoke' | 'none';
+export type ResolverAction = 'query' | 'close' | 'revoke' | 'check_card_outcome' | 'none';
 
 export function resolverActionFor(order: QrOrder, nowMs: number, revokeAllowedAtMs: number): ResolverAction {
-  if (order.status === 'SUCCESS') return order.abandoned ? 'revoke' : 'none';
+  if (order.status === 'SUCCESS') {
+    if (order.abandoned) return 'revoke';
+    return order.cardOutcomeKnown ? 'none' : 'check_card_outcome';
+  }
   if (isFinal(order.status)) return 'none';
   const overdue = order.abandoned || nowMs >= order.expiresAtMs;
   if (!overdue) return 'query';

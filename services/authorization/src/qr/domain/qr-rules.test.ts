@@ -68,6 +68,7 @@ function order(fields: Partial<QrOrder>): QrOrder {
     idempotencyKey: 'k',
     status: 'USERPAYING',
     abandoned: false,
+    cardOutcomeKnown: true,
     codeUrl: '',
     paymentCodeMasked: '',
     failureCode: '',
@@ -91,6 +92,11 @@ test('the resolver queries until the window ends, then closes (merchant-presente
   assert.equal(resolverActionFor(order({ abandoned: true }), 15_000, 15_000), 'revoke');
   assert.equal(resolverActionFor(order({ abandoned: true, status: 'SUCCESS' }), 15_000, 15_000), 'revoke');
   assert.equal(resolverActionFor(order({ status: 'SUCCESS' }), 99_000, 0), 'none');
+  assert.equal(
+    resolverActionFor(order({ status: 'SUCCESS', channel: 'terminal', cardOutcomeKnown: false }), 1_000, 0),
+    'check_card_outcome',
+    'a paid terminal order is kept only once the card outcome is known',
+  );
   assert.equal(resolverActionFor(order({ status: 'CLOSED' }), 99_000, 0), 'none');
 });
 

@@ -226,3 +226,57 @@ test('refunds: partial, idempotent, never beyond the paid amount; each confirmed
     'acquirer.authorization.v1.TransactionRefunded',
   ]);
 });
+
+async function recordCardTransaction(txnId: string, status: 'approved' | 'timed_out', stan: string): Promise<void> {
+  await bed.pool.query(
+    `INSERT INTO transactions (txn_id, kind, status, terminal_id, batch_number, stan, merchant_id, merchant_number,
+       merchant_number_from_terminal, mcc, amount_fen, pos_entry_mode, pos_condition_code, request_fingerprint, rrn,
+       business_date, completed_at)
+     VALUES ($1, 'purchase', $2, $3, '000001', $4, $5, $6, $6, $7, 900, '032', '00', 'fp', '000000000001', '20261122', now())`,
+    [
+      txnId,
+      status,
+      TEST_TERMINAL.terminalId,
+      stan,
+      TEST_TERMINAL.merchantId,
+      TEST_TERMINAL.merchantNumber,
+      TEST_TERMINAL.mcc,
+    ],
+  );
+}
+
+test('terminal scan code after a crash: kept when the purchase was recorded approved, revoked when it was not', async () => {
+  const keptPayer = await walletUser('alipay', 10_000);
+  const revokedPayer = await walletUser('alipay', 10_000);
+  const pay = async (payer: string, authTxnId: string) => {
+    const result = await payAtTerminal(bed.module.deps, {
+      terminal: TEST_TERMINAL,
+      amountFen: fen(900),
+      paymentCode: await paymentCode(payer),
+      authTxnId,
+      waitUntilMs: Date.now() + 3_000,
+    });
+    assert.equal(result.outcome, 'approved');
+    if (result.outcome !== 'approved') throw new Error('expected an approval');
+    // The process "crashed" here: the pipeline's commit (keepTerminalPayment) never ran.
+    assert.equal(result.order.cardOutcomeKnown, false);
+    await bed.pool.query('UPDATE qr_orders SET next_check_at_ms = 0 WHERE order_id = $1', [result.order.orderId]);
+    return result.order.orderId;
+  };
+  const keptTxn = `auth_${key()}`;
+  const revokedTxn = `auth_${key()}`;
+  const keptOrder = await pay(keptPayer, keptTxn);
+  const revokedOrder = await pay(revokedPayer, revokedTxn);
+  await recordCardTransaction(keptTxn, 'approved', '900001');
+  await recordCardTransaction(revokedTxn, 'timed_out', '900002');
+  await resolveDueWork(bed.module.deps);
+  await resolveDueWork(bed.module.deps);
+  const kept = await getOrder(bed.module.deps, keptOrder);
+  assert.equal(kept.status, 'SUCCESS');
+  assert.equal(kept.cardOutcomeKnown, true);
+  assert.equal((await getOrder(bed.module.deps, revokedOrder)).status, 'REVOKED');
+  const balance = async (userId: string) =>
+    (await bed.sim.request<{ balanceFen: string }>('GET', `/wallet/users/${userId}`)).balanceFen;
+  assert.equal(await balance(keptPayer), '9100');
+  assert.equal(await balance(revokedPayer), '10000', 'the customer gets the money of an unrecorded purchase back');
+});

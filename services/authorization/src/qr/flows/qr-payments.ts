@@ -91,6 +91,7 @@ function newOrder(
     nextCheckAtMs: nowMs,
     refundedFen: 0n as Fen,
     ...fields,
+    cardOutcomeKnown: fields.channel === 'http',
   };
   return { ...order, nextCheckAtMs: nextCheckAtMs(order, 'NOTPAY', nowMs) };
 }
@@ -284,6 +285,11 @@ export async function payAtTerminal(
   }
   await deps.store.abandon(order.orderId, deps.nowMs());
   return { outcome: 'timeout', order };
+}
+
+/** The card pipeline recorded the approved scan-code purchase: the payment is kept. */
+export async function keepTerminalPayment(deps: QrDependencies, orderId: string): Promise<void> {
+  await deps.store.markCardOutcomeKnown(orderId);
 }
 
 /** The pipeline could not record an approved scan-code purchase: the payment is given back. */

@@ -7,6 +7,7 @@
 import type { WalletAnswer } from '../../clients/wallet/index.ts';
 import { revokeAllowedAtMs } from '../domain/providers.ts';
 import { type QrOrder, resolverActionFor } from '../domain/qr-order.ts';
+import { TERMINAL_TIMEOUT_MS } from '../../limits.ts';
 import { RESOLVER_BATCH_ROWS_MAX, RESOLVER_RETRY_DELAY_MS, WALLET_REQUEST_TIMEOUT_MS } from '../limits.ts';
 import { applyWalletAnswer, moveOrder } from './follow-order.ts';
 import type { QrDependencies } from './qr-dependencies.ts';
@@ -26,6 +27,7 @@ export async function resolveOrder(deps: QrDependencies, order: QrOrder): Promis
   const nowMs = deps.nowMs();
   const action = resolverActionFor(order, nowMs, revokeAllowedAtMs(order.provider, order.createdAtMs));
   if (action === 'none') return order;
+  if (action === 'check_card_outcome') return checkCardOutcome(deps, order);
   if (action === 'query') return afterAnswer(deps, order, await deps.wallet.query(order.provider, order.orderId));
   if (action === 'close') {
     const closed = await deps.wallet.close(order.provider, order.orderId);
@@ -40,6 +42,30 @@ export async function resolveOrder(deps: QrDependencies, order: QrOrder): Promis
     return order;
   }
   return afterAnswer(deps, order, revoked);
+}
+
+/**
+ * A paid terminal order whose pipeline did not finish in this process (a crash between the wallet's
+ * SUCCESS and the pipeline's commit): kept if the purchase was recorded approved, revoked if it was
+ * not; a still-pending purchase is closed by the recovery job before the terminal's timeout ends.
+ */
+async function checkCardOutcome(deps: QrDependencies, order: QrOrder): Promise<QrOrder> {
+  const status = await deps.store.cardTransactionStatus(order.authTxnId);
+  const nowMs = deps.nowMs();
+  if (status === 'approved') {
+    await deps.store.markCardOutcomeKnown(order.orderId);
+    return { ...order, cardOutcomeKnown: true };
+  }
+  if (status === 'pending' && nowMs - order.createdAtMs < TERMINAL_TIMEOUT_MS) {
+    await deps.store.reschedule(order.orderId, nowMs + RESOLVER_RETRY_DELAY_MS);
+    return order;
+  }
+  deps.logger.warn(
+    { orderId: order.orderId, cardStatus: status ?? 'missing' },
+    'revoking a scan-code payment the terminal was not told about',
+  );
+  await deps.store.abandon(order.orderId, nowMs);
+  return { ...order, abandoned: true };
 }
 
 /**

@@ -29,6 +29,7 @@ interface OrderRow {
   idempotency_key: string;
   status: QrOrderStatus;
   abandoned: boolean;
+  card_outcome_known: boolean;
   code_url: string;
   payment_code_masked: string;
   failure_code: string;
@@ -58,6 +59,7 @@ function orderOf(row: OrderRow): QrOrder {
     idempotencyKey: row.idempotency_key,
     status: row.status,
     abandoned: row.abandoned,
+    cardOutcomeKnown: row.card_outcome_known,
     codeUrl: row.code_url,
     paymentCodeMasked: row.payment_code_masked,
     failureCode: row.failure_code,
@@ -117,8 +119,8 @@ export type RefundReservation =
 const INSERT_ORDER = `
 INSERT INTO qr_orders (order_id, flow, channel, provider, merchant_id, merchant_number, terminal_id, mcc, t0_enabled,
   amount_fen, fee_fen, description, idempotency_key, status, code_url, payment_code_masked, risk_reservation_id,
-  auth_txn_id, created_at_ms, expires_at_ms, next_check_at_ms)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+  auth_txn_id, created_at_ms, expires_at_ms, next_check_at_ms, card_outcome_known)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 ON CONFLICT (merchant_id, idempotency_key) DO NOTHING
 RETURNING *`;
 
@@ -153,6 +155,7 @@ export class QrOrderStore {
       order.createdAtMs,
       order.expiresAtMs,
       order.nextCheckAtMs,
+      order.cardOutcomeKnown,
     ]);
     const row = inserted.rows[0];
     if (row !== undefined) return { created: true, order: orderOf(row) };
@@ -219,6 +222,21 @@ export class QrOrderStore {
     );
   }
 
+  /** The card pipeline recorded the terminal purchase as approved: the payment is kept. */
+  async markCardOutcomeKnown(orderId: string): Promise<void> {
+    await this.#pool.query('UPDATE qr_orders SET card_outcome_known = true, updated_at = now() WHERE order_id = $1', [
+      orderId,
+    ]);
+  }
+
+  /** The card pipeline's status of a terminal scan-code purchase (same service, same schema). */
+  async cardTransactionStatus(txnId: string): Promise<string | undefined> {
+    const result = await this.#pool.query<{ status: string }>('SELECT status FROM transactions WHERE txn_id = $1', [
+      txnId,
+    ]);
+    return result.rows[0]?.status;
+  }
+
   async reschedule(orderId: string, nextCheckAtMs: number): Promise<void> {
     await this.#pool.query('UPDATE qr_orders SET next_check_at_ms = $2, updated_at = now() WHERE order_id = $1', [
       orderId,
@@ -231,7 +249,8 @@ export class QrOrderStore {
     assert(rowsMax > 0, 'a sweep claims at least one row');
     const result = await this.#pool.query<OrderRow>(
       `SELECT * FROM qr_orders
-       WHERE (status IN ('NOTPAY', 'USERPAYING') OR (status = 'SUCCESS' AND abandoned)) AND next_check_at_ms <= $1
+       WHERE (status IN ('NOTPAY', 'USERPAYING') OR (status = 'SUCCESS' AND (abandoned OR NOT card_outcome_known)))
+         AND next_check_at_ms <= $1
        ORDER BY next_check_at_ms LIMIT $2`,
       [nowMs, rowsMax],
     );
