@@ -102,6 +102,8 @@ async function prepareFleet(options: BenchOptions, io: CliIo, env: NodeJS.Proces
 
 async function drive(options: BenchOptions, fleet: BenchFleet, io: CliIo) {
   let loadAverage1mMax = 0;
+  const cpuAtStart = process.cpuUsage();
+  const wallAtStartMs = performance.now();
   const report = await runLoad({
     terminals: fleet.sessions.map((session) => session.terminal),
     cards: fleet.cards,
@@ -117,7 +119,10 @@ async function drive(options: BenchOptions, fleet: BenchFleet, io: CliIo) {
       io.stderr(progressLine(snapshot, loadAverage1m));
     },
   });
-  return { report, loadAverage1mMax };
+  const cpu = process.cpuUsage(cpuAtStart);
+  const generatorCpuMs = Math.round((cpu.user + cpu.system) / 1000);
+  const generatorCoresUsed = Math.round((generatorCpuMs / Math.max(1, performance.now() - wallAtStartMs)) * 100) / 100;
+  return { report, loadAverage1mMax, generatorCpuMs, generatorCoresUsed };
 }
 
 async function runBench(args: readonly string[], io: CliIo): Promise<number> {
@@ -162,6 +167,8 @@ async function runBench(args: readonly string[], io: CliIo): Promise<number> {
       loadAverageAtStart,
       loadAverageAtEnd: loadAverages(),
       loadAverage1mMax: driven.loadAverage1mMax,
+      generatorCpuMs: driven.generatorCpuMs,
+      generatorCoresUsed: driven.generatorCoresUsed,
     },
     result: { ...result, approvedCount: approved.length },
     verification,

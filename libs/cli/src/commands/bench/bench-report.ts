@@ -25,7 +25,16 @@ export interface BenchDocument {
     mix: BenchOptions['mix'];
     timeoutMs: number;
   };
-  machine: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[]; loadAverage1mMax: number };
+  machine: {
+    cpus: number;
+    loadAverageAtStart: number[];
+    loadAverageAtEnd: number[];
+    loadAverage1mMax: number;
+    /** CPU the bench process itself used during warm-up and measurement (user + system). */
+    generatorCpuMs: number;
+    /** generatorCpuMs over the wall time of the run: 1.0 is one whole core. */
+    generatorCoresUsed: number;
+  };
   result: Omit<LoadReport, 'approved'> & { approvedCount: number };
   verification: BenchVerification | null;
 }
@@ -61,7 +70,7 @@ export function humanReport(document: BenchDocument): string {
       .map(([kind, figures]) => `${kind} n=${figures.count} p50=${figures.p50Ms}ms p99=${figures.p99Ms}ms`)
       .join('; ')}`,
     `timeouts ${result.timeouts} (reversed ${result.reversedAfterTimeout}), connection errors ${result.connectionErrors}, skipped (no idle terminal) ${result.skippedNoIdleTerminal}`,
-    `machine: ${document.machine.cpus} cpus, load average start ${document.machine.loadAverageAtStart.join(' ')}, end ${document.machine.loadAverageAtEnd.join(' ')}, 1m max ${document.machine.loadAverage1mMax}`,
+    `machine: ${document.machine.cpus} cpus, load average start ${document.machine.loadAverageAtStart.join(' ')}, end ${document.machine.loadAverageAtEnd.join(' ')}, 1m max ${document.machine.loadAverage1mMax}; the generator used ${document.machine.generatorCoresUsed} cores`,
   ];
   const verification = document.verification;
   if (verification === null) lines.push('verification: skipped');
