@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { SoftwareHsm } from '@acq/crypto';
 import { createPool, pingDatabase, runMigrations } from '@acq/db';
-import { createClient } from '@acq/grpc';
+import { channelReady, createClient } from '@acq/grpc';
 import { QrPaymentServiceClient } from '@acq/proto/authorization/v1/qr.ts';
 import { CardRegistryServiceClient } from '@acq/proto/card_registry/v1/card_registry.ts';
 import { RiskServiceClient } from '@acq/proto/risk/v1/risk.ts';
@@ -17,6 +17,7 @@ import { gatewayConfigSchema } from './config.ts';
 import {
   DATABASE_POOL_SIZE_MAX,
   DATABASE_STATEMENT_TIMEOUT_MS,
+  READY_PROBE_TIMEOUT_MS,
   TERMINAL_CONTEXT_CACHE_ENTRIES_MAX,
   TERMINAL_CONTEXT_TTL_MS,
 } from './limits.ts';
@@ -89,6 +90,10 @@ await runService({
         { name: 'authorization', check: async () => authorization.connected() },
         { name: 'merchant', check: () => merchant.ready() },
         { name: 'postgres', check: () => pingDatabase(pool) },
+        ...Object.entries(areaClients).map(([name, client]) => ({
+          name,
+          check: () => channelReady(client, READY_PROBE_TIMEOUT_MS),
+        })),
       ],
       async stop() {
         await terminals.close(config.SHUTDOWN_GRACE_MS / 2);
