@@ -3,7 +3,7 @@
  * registry and bank rails, the bus subscriptions, the gRPC server and the background jobs.
  */
 import { fileURLToPath } from 'node:url';
-import { createBusFromEnv } from '@acq/bus';
+import { type Bus, createBusFromEnv, type Subscription } from '@acq/bus';
 import { createPool, pingDatabase, runMigrations } from '@acq/db';
 import type { Meter } from '@opentelemetry/api';
 import { registerSettlementMetrics } from './transport/settlement-metrics.ts';
@@ -93,24 +93,7 @@ export async function startSettlementService(options: SettlementServiceOptions) 
     clock: { nowMs: () => Date.now() },
   };
   const bus = await createBusFromEnv(options.busEnv, { pool, schema: options.schema, clientId: 'settlement', logger });
-  const subscriptions = [
-    await bus.subscribe({
-      group: 'settlement',
-      topics: [AUTHORIZATION_EVENTS_TOPIC],
-      handler: authorizationEventHandler(),
-      retryCountMax: CONSUMER_RETRY_COUNT_MAX,
-      batchSizeMax: EVENT_BATCH_SIZE_MAX,
-    }),
-    await bus.subscribe({
-      group: 'settlement-profiles',
-      topics: [MERCHANT_EVENTS_TOPIC, CARD_REGISTRY_EVENTS_TOPIC],
-      handler: async (event, client) => {
-        if (event.topic === MERCHANT_EVENTS_TOPIC) return merchantEventHandler(context)(event, client);
-        return cardRegistryEventHandler()(event, client);
-      },
-      retryCountMax: CONSUMER_RETRY_COUNT_MAX,
-    }),
-  ];
+  const subscriptions = await subscribeToEvents(bus, context);
   if (options.meter !== undefined) {
     registerSettlementMetrics(options.meter, { pool, schema: options.schema, subscriptions, logger });
   }
@@ -149,4 +132,26 @@ export async function startSettlementService(options: SettlementServiceOptions) 
       await pool.end();
     },
   };
+}
+
+/** authorization.events feed the event queue; merchant and card-registry events refresh profiles and T0 suspensions. */
+async function subscribeToEvents(bus: Bus, context: SettlementContext): Promise<Subscription[]> {
+  return [
+    await bus.subscribe({
+      group: 'settlement',
+      topics: [AUTHORIZATION_EVENTS_TOPIC],
+      handler: authorizationEventHandler(),
+      retryCountMax: CONSUMER_RETRY_COUNT_MAX,
+      batchSizeMax: EVENT_BATCH_SIZE_MAX,
+    }),
+    await bus.subscribe({
+      group: 'settlement-profiles',
+      topics: [MERCHANT_EVENTS_TOPIC, CARD_REGISTRY_EVENTS_TOPIC],
+      handler: async (event, client) => {
+        if (event.topic === MERCHANT_EVENTS_TOPIC) return merchantEventHandler(context)(event, client);
+        return cardRegistryEventHandler()(event, client);
+      },
+      retryCountMax: CONSUMER_RETRY_COUNT_MAX,
+    }),
+  ];
 }

@@ -6,7 +6,14 @@
  */
 import { assert } from '@acq/assert';
 import type { Fen } from '@acq/money';
-import { buildStatement, type Statement, type StatementPeriod } from '../domain/statement.ts';
+import {
+  buildStatement,
+  type Statement,
+  type StatementBill,
+  type StatementPayout,
+  type StatementPeriod,
+  type StatementTransaction,
+} from '../domain/statement.ts';
 import type { TransferCode } from '../domain/transfers.ts';
 import { STATEMENT_ROWS_MAX } from '../limits.ts';
 import type { Queryable } from '../store/ledger-store.ts';
@@ -40,14 +47,10 @@ async function movements(
   return result.rows.map((row) => ({ code: row.code, amountFen: row.amount_fen as Fen }));
 }
 
-export async function buildMerchantStatement(
-  client: Queryable,
-  merchantId: string,
-  period: StatementPeriod,
-): Promise<Statement> {
-  assert(period.fromMs < period.toMs, 'statement periods are not empty');
-  const window = [merchantId, period.fromMs, period.toMs, STATEMENT_ROWS_MAX + 1];
-  const transactions = await client.query<{
+type StatementWindow = readonly [merchantId: string, fromMs: number, toMs: number, rowsMax: number];
+
+async function readStatementTransactions(client: Queryable, window: StatementWindow): Promise<StatementTransaction[]> {
+  const result = await client.query<{
     occurred_ms: string;
     txn_id: string;
     kind: string;
@@ -63,12 +66,26 @@ export async function buildMerchantStatement(
      WHERE merchant_id = $1 AND occurred_at >= to_timestamp($2::bigint / 1000.0) AND occurred_at < to_timestamp($3::bigint / 1000.0)
        AND kind NOT IN ('PREAUTH', 'PREAUTH_VOID')
      ORDER BY occurred_at, txn_id LIMIT $4`,
-    window,
+    [...window],
   );
-  if (transactions.rows.length > STATEMENT_ROWS_MAX) {
+  if (result.rows.length > STATEMENT_ROWS_MAX) {
     throw new SettlementError(SettlementErrorCode.invalidInput, 'the period has too many transactions; ask for a day');
   }
-  const payouts = await client.query<{
+  return result.rows.map((row) => ({
+    occurredAtMs: Number(row.occurred_ms),
+    txnId: row.txn_id,
+    kind: row.kind,
+    terminalId: row.terminal_id,
+    rrn: row.rrn,
+    cardKind: row.card_kind,
+    amountFen: row.amount_fen as Fen,
+    feeFen: row.fee_fen as Fen,
+    netFen: row.net_fen as Fen,
+  }));
+}
+
+async function readStatementPayouts(client: Queryable, window: StatementWindow): Promise<StatementPayout[]> {
+  const result = await client.query<{
     completed_ms: string;
     payout_id: string;
     kind: string;
@@ -80,9 +97,20 @@ export async function buildMerchantStatement(
      FROM payouts WHERE merchant_id = $1 AND state = 'succeeded'
        AND completed_at >= to_timestamp($2::bigint / 1000.0) AND completed_at < to_timestamp($3::bigint / 1000.0)
      ORDER BY completed_at, payout_id LIMIT $4`,
-    window,
+    [...window],
   );
-  const bills = await client.query<{
+  return result.rows.map((row) => ({
+    completedAtMs: Number(row.completed_ms),
+    payoutId: row.payout_id,
+    kind: row.kind,
+    grossFen: row.gross_fen as Fen,
+    surchargeFen: row.surcharge_fen as Fen,
+    amountFen: row.amount_fen as Fen,
+  }));
+}
+
+async function readStatementBills(client: Queryable, window: StatementWindow): Promise<StatementBill[]> {
+  const result = await client.query<{
     raised_on: string;
     bill_id: string;
     kind: string;
@@ -94,38 +122,31 @@ export async function buildMerchantStatement(
      WHERE merchant_id = $1 AND raised_on >= (to_timestamp($2::bigint / 1000.0) AT TIME ZONE 'Asia/Shanghai')::date
        AND raised_on < (to_timestamp($3::bigint / 1000.0) AT TIME ZONE 'Asia/Shanghai')::date
      ORDER BY raised_on, bill_id LIMIT $4`,
-    window,
+    [...window],
   );
+  return result.rows.map((row) => ({
+    raisedOn: row.raised_on,
+    billId: row.bill_id,
+    kind: row.kind,
+    amountFen: row.amount_fen as Fen,
+    repaidFen: row.repaid_fen as Fen,
+    dueOn: row.due_on,
+  }));
+}
+
+export async function buildMerchantStatement(
+  client: Queryable,
+  merchantId: string,
+  period: StatementPeriod,
+): Promise<Statement> {
+  assert(period.fromMs < period.toMs, 'statement periods are not empty');
+  const window: StatementWindow = [merchantId, period.fromMs, period.toMs, STATEMENT_ROWS_MAX + 1];
   return buildStatement({
     merchantId,
     period,
-    transactions: transactions.rows.map((row) => ({
-      occurredAtMs: Number(row.occurred_ms),
-      txnId: row.txn_id,
-      kind: row.kind,
-      terminalId: row.terminal_id,
-      rrn: row.rrn,
-      cardKind: row.card_kind,
-      amountFen: row.amount_fen as Fen,
-      feeFen: row.fee_fen as Fen,
-      netFen: row.net_fen as Fen,
-    })),
-    payouts: payouts.rows.map((row) => ({
-      completedAtMs: Number(row.completed_ms),
-      payoutId: row.payout_id,
-      kind: row.kind,
-      grossFen: row.gross_fen as Fen,
-      surchargeFen: row.surcharge_fen as Fen,
-      amountFen: row.amount_fen as Fen,
-    })),
-    bills: bills.rows.map((row) => ({
-      raisedOn: row.raised_on,
-      billId: row.bill_id,
-      kind: row.kind,
-      amountFen: row.amount_fen as Fen,
-      repaidFen: row.repaid_fen as Fen,
-      dueOn: row.due_on,
-    })),
+    transactions: await readStatementTransactions(client, window),
+    payouts: await readStatementPayouts(client, window),
+    bills: await readStatementBills(client, window),
     openingFen: await merchantPositionAt(client, merchantId, period.fromMs),
     movements: await movements(client, merchantId, period),
     closingFen: await merchantPositionAt(client, merchantId, period.toMs),

@@ -13,7 +13,7 @@ import { payoutHoldPosting } from '../domain/posting-rules.ts';
 import { decideT0, merchantT0Refusal } from '../domain/t0-eligibility.ts';
 import { spendableBalance } from '../domain/transfers.ts';
 import { merchantsWithOverdueBills } from '../store/bill-store.ts';
-import { applyTransfers, readAccounts } from '../store/ledger-store.ts';
+import { applyTransfers, type Queryable, readAccounts } from '../store/ledger-store.ts';
 import { readMerchantProfiles } from '../store/merchant-profile-store.ts';
 import {
   insertPayouts,
@@ -89,29 +89,34 @@ export async function withdrawD0(context: SettlementContext, request: Withdrawal
     if (!decision.eligible)
       throw new SettlementError(REFUSAL_ERRORS[decision.refusal], `D0 refused: ${decision.refusal}`);
     assert(decision.grossFen === request.amountFen, 'a D0 withdrawal pays exactly what was asked');
-    const payoutId = `po_d0_${randomUUID()}`;
-    const hold = payoutHoldPosting(payoutId, request.merchantId, decision.grossFen);
-    await applyTransfers(client, [hold], nowMs);
-    await insertPayouts(
-      client,
-      [
-        {
-          payoutId,
-          merchantId: request.merchantId,
-          kind: 'd0',
-          txnId: null,
-          settlementDate: null,
-          grossFen: decision.grossFen,
-          surchargeFen: decision.surchargeFen,
-          amountFen: decision.amountFen,
-          holdTransferId: hold.id,
-          idempotencyKey: request.idempotencyKey,
-        },
-      ],
-      nowMs,
-    );
+    const payoutId = await createD0Payout(client, request, decision, nowMs);
     const created = await readPayout(client, payoutId, 'no_lock');
     assert(created !== undefined, 'the withdrawal was just inserted');
     return created;
   });
+}
+
+async function createD0Payout(
+  client: Queryable,
+  request: WithdrawalRequest,
+  decision: { grossFen: Fen; surchargeFen: Fen; amountFen: Fen },
+  nowMs: number,
+): Promise<string> {
+  const payoutId = `po_d0_${randomUUID()}`;
+  const hold = payoutHoldPosting(payoutId, request.merchantId, decision.grossFen);
+  await applyTransfers(client, [hold], nowMs);
+  const payout = {
+    payoutId,
+    merchantId: request.merchantId,
+    kind: 'd0',
+    txnId: null,
+    settlementDate: null,
+    grossFen: decision.grossFen,
+    surchargeFen: decision.surchargeFen,
+    amountFen: decision.amountFen,
+    holdTransferId: hold.id,
+    idempotencyKey: request.idempotencyKey,
+  } as const;
+  await insertPayouts(client, [payout], nowMs);
+  return payoutId;
 }

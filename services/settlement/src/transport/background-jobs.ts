@@ -54,23 +54,7 @@ export function startBackgroundJobs(options: BackgroundJobOptions): { stop(): Pr
   const controller = new AbortController();
   const { context, logger } = options;
   const signal = controller.signal;
-  let lastT1Date = '';
-  const lease = new AdvisoryLease({ pool: context.pool, name: 'settlement:t1-run' });
-  const t1Pass = async (): Promise<number> => {
-    const nowMs = context.clock.nowMs();
-    const today = localDateOf(nowMs);
-    const minute = Math.floor(((nowMs + SHANGHAI_OFFSET_MS) % 86_400_000) / 60_000);
-    if (today === lastT1Date || minute < options.t1RunMinuteOfDay || !context.calendar().isBusinessDay(today)) return 0;
-    if (!(await lease.tryAcquire())) return 0;
-    try {
-      const result = await runT1Settlement(context, today);
-      logger.info({ settlementDate: today, ...result }, 'T1 run finished');
-      lastT1Date = today;
-    } finally {
-      await lease.release();
-    }
-    return 0;
-  };
+  const t1Pass = t1SchedulerPass(options);
   const loops = [
     loop(
       'payout-worker',
@@ -123,5 +107,27 @@ export function startBackgroundJobs(options: BackgroundJobOptions): { stop(): Pr
       controller.abort();
       await Promise.allSettled(loops);
     },
+  };
+}
+
+/** One look at the clock: on a business day after the run time, run T1 once (one replica, under a lease). */
+function t1SchedulerPass(options: BackgroundJobOptions): () => Promise<number> {
+  const { context, logger } = options;
+  let lastT1Date = '';
+  const lease = new AdvisoryLease({ pool: context.pool, name: 'settlement:t1-run' });
+  return async () => {
+    const nowMs = context.clock.nowMs();
+    const today = localDateOf(nowMs);
+    const minute = Math.floor(((nowMs + SHANGHAI_OFFSET_MS) % 86_400_000) / 60_000);
+    if (today === lastT1Date || minute < options.t1RunMinuteOfDay || !context.calendar().isBusinessDay(today)) return 0;
+    if (!(await lease.tryAcquire())) return 0;
+    try {
+      const result = await runT1Settlement(context, today);
+      logger.info({ settlementDate: today, ...result }, 'T1 run finished');
+      lastT1Date = today;
+    } finally {
+      await lease.release();
+    }
+    return 0;
   };
 }

@@ -93,7 +93,27 @@ function oneOf<Value extends string>(text: string, allowed: readonly Value[], fi
   return found;
 }
 
-export function settlementGrpcService(deps: GrpcDependencies): SettlementServiceServer {
+/** Merchant-facing calls (balance, transactions, payouts, D0, statements, bills). */
+type MerchantRpc =
+  | 'getBalance'
+  | 'listTransactions'
+  | 'getTransaction'
+  | 'listPayouts'
+  | 'withdrawD0'
+  | 'getStatement'
+  | 'listBills'
+  | 'repayBill';
+type OperatorRpc =
+  | 'runT1Settlement'
+  | 'reconcileClearingFile'
+  | 'applyDisputeFile'
+  | 'getReconciliation'
+  | 'listReconciliationExceptions'
+  | 'resolveReconciliationException'
+  | 'setCalendarOverride'
+  | 'suspendT0';
+
+function merchantHandlers(deps: GrpcDependencies): Pick<SettlementServiceServer, MerchantRpc> {
   const { context, logger } = deps;
   const pool = context.pool;
   return {
@@ -166,6 +186,14 @@ export function settlementGrpcService(deps: GrpcDependencies): SettlementService
       });
       return repaymentMessage(repayment);
     }),
+  };
+}
+
+/** Operator calls (T1 run, reconciliation, calendar, T0 suspension input). */
+function operatorHandlers(deps: GrpcDependencies): Pick<SettlementServiceServer, OperatorRpc> {
+  const { context, logger } = deps;
+  const pool = context.pool;
+  return {
     runT1Settlement: unary(logger, async (request) => {
       const result = await runT1Settlement(context, isoDateOf(request.settlementDate, 'settlement_date'));
       return { merchantCount: result.merchantCount, payoutCount: result.payoutCount };
@@ -222,4 +250,8 @@ export function settlementGrpcService(deps: GrpcDependencies): SettlementService
       return { suspended: await suspendT0(pool, merchantIdOf(request.merchantId), Number(request.untilMs)) };
     }),
   };
+}
+
+export function settlementGrpcService(deps: GrpcDependencies): SettlementServiceServer {
+  return { ...merchantHandlers(deps), ...operatorHandlers(deps) };
 }
