@@ -122,6 +122,46 @@ test('acq pos keeps trace numbering and its journal across invocations: purchase
   expect.equal(JSON.stringify(saved).includes('6217000000000000087'), false);
 });
 
+test('acq pos scan-code purchase carries field 59 and prints no card on the receipt', async () => {
+  const profile = join(directory, 'scan-terminal.json');
+  await writeFile(
+    profile,
+    JSON.stringify({
+      version: 1,
+      terminalId: 'T0000002',
+      merchantId: 'mch_test',
+      merchantNumber: '898310058120001',
+      tmkHex: responder.tmkHex,
+      batchNumber: '000003',
+      lastStan: 999_998,
+      journal: [],
+      lastRequest: null,
+    }),
+  );
+  const common = ['--profile', profile, '--port', String(responder.port)];
+  const result = await acq([
+    'pos',
+    'purchase',
+    ...common,
+    '--entry',
+    'scan',
+    '--scan-code',
+    '134567890123456789',
+    '--amount-fen',
+    '500',
+  ]);
+  expect.equal(result.status, 0, result.stderr);
+  expect.match(result.stdout, /F59 /);
+  expect.match(result.stdout, /F22 +POS entry mode\.+: 032/);
+  expect.doesNotMatch(result.stdout, /卡号 CARD NO/);
+  // Sign-in took 999999 and the purchase wrapped to 000001.
+  expect.match(result.stdout, /凭证号 TRACE NO +: 000001/);
+  expect.match(result.stdout, /批次号 BATCH NO +: 000003/);
+  const missingCode = await acq(['pos', 'purchase', ...common, '--entry', 'scan', '--amount-fen', '500']);
+  expect.equal(missingCode.status, 2);
+  expect.match(missingCode.stderr, /needs --scan-code/);
+});
+
 test('acq pos without a profile tells the operator to activate first', async () => {
   const result = await acq(['pos', 'echo'], { HOME: directory });
   expect.equal(result.status, 2);
