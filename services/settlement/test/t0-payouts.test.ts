@@ -8,7 +8,7 @@ import { applyTransactionEvents } from '../src/flows/apply-transaction-events.ts
 import { runT1Settlement, t1PayoutIdFor } from '../src/flows/run-t1-settlement.ts';
 import { t0PayoutIdFor } from '../src/flows/start-t0-payouts.ts';
 import { readAccounts } from '../src/store/ledger-store.ts';
-import { readPayout } from '../src/store/payout-store.ts';
+import { readPayout, recheckStuckPayout } from '../src/store/payout-store.ts';
 import { createHarness, drainPayouts, type Harness } from './support/harness.ts';
 
 let harness: Harness;
@@ -140,5 +140,15 @@ test('a void before the T0 payout reached the bank cancels the payout instead of
   expect.equal(await available('m_t0h'), 0n);
   const bills = await harness.pool.query('SELECT 1 FROM bills WHERE merchant_id = $1', ['m_t0h']);
   expect.equal(bills.rowCount, 0);
+  await harness.checkInvariants();
+});
+
+test('an operator recheck of a stuck payout resolves it by query, never by paying again', async () => {
+  const payoutId = t0PayoutIdFor('txn_t0e');
+  expect.equal(await recheckStuckPayout(harness.pool, payoutId, harness.clock.nowMs()), true);
+  expect.equal(await recheckStuckPayout(harness.pool, payoutId, harness.clock.nowMs()), false, 'only stuck payouts');
+  await drain();
+  expect.equal((await readPayout(harness.pool, payoutId, 'no_lock'))?.state, 'succeeded');
+  expect.equal(harness.bank.paidByPayout().get(payoutId)?.count, 1);
   await harness.checkInvariants();
 });

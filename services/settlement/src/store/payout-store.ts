@@ -273,3 +273,14 @@ export async function realTimePayoutGrossSince(
   );
   return new Map(result.rows.map((row) => [row.merchant_id, row.gross_fen]));
 }
+
+/** Puts a `stuck` payout back in the query loop (operator action after the bank was reachable again). */
+export async function recheckStuckPayout(client: Queryable, payoutId: string, nowMs: number): Promise<boolean> {
+  const result = await client.query(
+    `UPDATE payouts SET state = 'submitted', query_count = 0, next_action_at = to_timestamp($2::bigint / 1000.0),
+       lease_until = NULL
+     WHERE payout_id = $1 AND state = 'stuck'`,
+    [payoutId, nowMs],
+  );
+  return result.rowCount === 1;
+}

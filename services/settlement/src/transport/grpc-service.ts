@@ -21,7 +21,7 @@ import { LIST_PAGE_SIZE_MAX } from '../limits.ts';
 import { listBills } from '../store/bill-store.ts';
 import { upsertCalendarOverride } from '../store/calendar-store.ts';
 import { suspendT0 } from '../store/merchant-profile-store.ts';
-import { listPayouts } from '../store/payout-store.ts';
+import { listPayouts, readPayout, recheckStuckPayout } from '../store/payout-store.ts';
 import { listExceptions, readException, readRun } from '../store/reconciliation-store.ts';
 import { listTransactions, readTransaction } from '../store/transaction-store.ts';
 import { grpcErrorOf, invalidArgument } from './grpc-errors.ts';
@@ -111,7 +111,8 @@ type OperatorRpc =
   | 'listReconciliationExceptions'
   | 'resolveReconciliationException'
   | 'setCalendarOverride'
-  | 'suspendT0';
+  | 'suspendT0'
+  | 'recheckPayout';
 
 function merchantHandlers(deps: GrpcDependencies): Pick<SettlementServiceServer, MerchantRpc> {
   const { context, logger } = deps;
@@ -248,6 +249,15 @@ function operatorHandlers(deps: GrpcDependencies): Pick<SettlementServiceServer,
     suspendT0: unary(logger, async (request) => {
       if (request.untilMs <= 0n) throw invalidArgument('until_ms is required');
       return { suspended: await suspendT0(pool, merchantIdOf(request.merchantId), Number(request.untilMs)) };
+    }),
+    recheckPayout: unary(logger, async (request) => {
+      if (request.operator === '') throw invalidArgument('operator is required');
+      const rechecked = await recheckStuckPayout(pool, request.payoutId, context.clock.nowMs());
+      const payout = await readPayout(pool, request.payoutId, 'no_lock');
+      if (payout === undefined) throw new SettlementError(SettlementErrorCode.originalNotFound, 'payout not found');
+      if (!rechecked)
+        throw new SettlementError(SettlementErrorCode.invalidInput, `payout is ${payout.state}, not stuck`);
+      return payoutMessage(payout);
     }),
   };
 }
