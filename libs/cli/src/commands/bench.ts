@@ -132,9 +132,19 @@ async function runBench(args: readonly string[], io: CliIo): Promise<number> {
   const { fleet, stop, port } = await prepareFleet(options, io, process.env);
   const startedAtMs = Date.now();
   let driven: Awaited<ReturnType<typeof drive>>;
+  // An interrupted run must still record each terminal's last STAN, or the next run's first
+  // requests repeat traces the platform already saw (answered 94). Then the signal does its default.
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    fleet.recordInterrupted();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
   try {
     driven = await drive(options, fleet, io);
   } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
     await fleet.finish();
     await stop();
   }

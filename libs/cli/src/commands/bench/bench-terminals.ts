@@ -4,7 +4,8 @@
  * with large balances at network-sim each run. In ceiling mode: synthetic terminals that share the
  * bare responder's TMK. Every terminal gets its own TCP connection and signs in.
  */
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { assert } from '@acq/assert';
@@ -57,11 +58,14 @@ async function loadState(path: string, apiUrl: string): Promise<BenchState> {
   return state.version === 1 && state.apiUrl === apiUrl && Array.isArray(state.terminals) ? state : empty;
 }
 
-/** The state holds clear TMKs of bench terminals (a dev tool), so only its owner may read it. */
-export async function saveState(path: string, state: BenchState): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writeFile(path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  await chmod(path, 0o600);
+/**
+ * The state holds clear TMKs of bench terminals (a dev tool), so only its owner may read it. The
+ * write is synchronous so an interrupted run can still record where its numbering stopped.
+ */
+export function saveState(path: string, state: BenchState): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
 }
 
 /** Runs `work` over the items with at most SETUP_CONCURRENCY in flight, keeping the order. */
@@ -97,6 +101,8 @@ export interface BenchFleet {
   cards: TestCard[];
   /** Stores where each terminal's numbering stopped, so the next run does not repeat a trace. */
   finish(): Promise<void>;
+  /** The same record, synchronously, for a run interrupted by a signal (connections stay open). */
+  recordInterrupted(): void;
 }
 
 function refusedSignIns(sessions: readonly TerminalSession[]): TerminalSession[] {
@@ -139,7 +145,7 @@ export async function preparePlatformFleet(
     if (missing > 0) {
       log(`onboarding ${missing} terminals (${options.terminalsPerMerchant} per merchant) at ${options.apiUrl}`);
       state.terminals.push(...(await onboardTerminals(missing, options, endpoints)));
-      await saveState(statePath, state);
+      saveState(statePath, state);
     }
     sessions = await signInAll(state.terminals.slice(0, options.terminals), options);
     const refused = refusedSignIns(sessions);
@@ -158,15 +164,20 @@ export async function preparePlatformFleet(
     sessions,
     cards,
     finish: async () => {
-      for (const [index, session] of sessions.entries()) {
-        const cached = state.terminals[index];
-        assert(cached?.terminalId === session.terminal.identity.terminalId, 'sessions follow the state order');
-        cached.lastStan = lastStanOf(session.terminal);
-      }
+      recordStans(statePath, state, sessions);
       closeAll(sessions);
-      await saveState(statePath, state);
     },
+    recordInterrupted: () => recordStans(statePath, state, sessions),
   };
+}
+
+function recordStans(statePath: string, state: BenchState, sessions: readonly TerminalSession[]): void {
+  for (const [index, session] of sessions.entries()) {
+    const cached = state.terminals[index];
+    assert(cached?.terminalId === session.terminal.identity.terminalId, 'sessions follow the state order');
+    cached.lastStan = lastStanOf(session.terminal);
+  }
+  saveState(statePath, state);
 }
 
 /** Ceiling fleet: synthetic terminals, all holding the bare responder's TMK. */
@@ -185,5 +196,5 @@ export async function prepareCeilingFleet(options: BenchOptions, port: number, t
   }
   // The responder never looks at card data; one synthetic card stands for all.
   const cards: TestCard[] = [{ pan: '6222021234567890128', expiryYymm: '3012', pin: BENCH_CARD_PIN }];
-  return { sessions, cards, finish: async () => closeAll(sessions) };
+  return { sessions, cards, finish: async () => closeAll(sessions), recordInterrupted: () => {} };
 }
