@@ -34,8 +34,11 @@ const PROMETHEUS_DIRECTORY = join(REPOSITORY_ROOT, 'deploy/prometheus');
 const DASHBOARD_DIRECTORY = join(REPOSITORY_ROOT, 'deploy/grafana/dashboards');
 const RULE_FILES = ['alerts.yml'].map((name) => join(PROMETHEUS_DIRECTORY, name));
 
-/** Scrape and rule evaluation interval of the check's Prometheus; short so the check stays short. */
-const SCRAPE_INTERVAL_SECONDS = 1;
+/**
+ * Scrape interval, scrape timeout and rule evaluation interval of the check's Prometheus: short so
+ * the check stays short, long enough for a busy service's database-backed gauges to answer.
+ */
+const SCRAPE_INTERVAL_SECONDS = 2;
 /** Scrapes after the traffic before queries run, so every rate() window holds several samples. */
 const SCRAPES_BEFORE_QUERIES = 6;
 const PROMETHEUS_READY_TIMEOUT_MS = 30_000;
@@ -94,6 +97,10 @@ async function main(): Promise<void> {
     failures.push(...(await checkExpressions(prometheus.url, expressions)));
     failures.push(...(await checkRules(prometheus.url)));
     failures.push(...(await checkTraces(receiver)));
+    if (failures.length > 0) {
+      printPlatformLogs(platform);
+      await printUnhealthyTargets(prometheus.url);
+    }
   } catch (error) {
     printPlatformLogs(platform);
     throw error;
@@ -285,7 +292,11 @@ function localPrometheusConfig(): Record<string, unknown> {
     return { job_name: job, static_configs: [{ targets: [target], labels: { service: job } }] };
   });
   return {
-    global: { scrape_interval: `${SCRAPE_INTERVAL_SECONDS}s`, evaluation_interval: `${SCRAPE_INTERVAL_SECONDS}s` },
+    global: {
+      scrape_interval: `${SCRAPE_INTERVAL_SECONDS}s`,
+      scrape_timeout: `${SCRAPE_INTERVAL_SECONDS}s`,
+      evaluation_interval: `${SCRAPE_INTERVAL_SECONDS}s`,
+    },
     rule_files: RULE_FILES,
     scrape_configs: scrapeConfigs,
   };
@@ -481,6 +492,16 @@ async function dumpMetricsIfAsked(): Promise<void> {
     const url = service.readyUrl.replace(/\/readyz$/, '/metrics');
     const response = await fetch(url, { signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
     writeFileSync(join(directory, `${service.name}.prom`), await response.text());
+  }
+}
+
+/** A target whose scrapes fail (timeout, error) explains many empty panels at once. */
+async function printUnhealthyTargets(prometheusUrl: string): Promise<void> {
+  const targets = await fetchJson<{
+    data: { activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] };
+  }>(`${prometheusUrl}/api/v1/targets`);
+  for (const target of targets.data.activeTargets) {
+    if (target.health !== 'up') console.error(`target ${target.labels.job}: ${target.health} ${target.lastError}`);
   }
 }
 
