@@ -32,6 +32,11 @@ export const settlementConfigSchema = {
     default: '01:00',
     pattern: /^([01][0-9]|2[0-3]):[0-5][0-9]$/,
   }),
+  SETTLEMENT_RECONCILIATION_RUN_AT: env.string({
+    description: "Local time (HH:MM, Asia/Shanghai) after which yesterday's clearing and dispute files are reconciled",
+    default: '06:00',
+    pattern: /^([01][0-9]|2[0-3]):[0-5][0-9]$/,
+  }),
   SETTLEMENT_T0_SINGLE_LIMIT_FEN: env.integer({
     description: 'Largest single T0 payout or D0 withdrawal, in fen',
     default: 5_000_000,

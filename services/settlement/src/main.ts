@@ -19,6 +19,7 @@ await runService({
       networkSimHttpUrl: config.NETWORK_SIM_HTTP_URL,
       cutoffMinuteOfDay: minuteOfDay(config.SETTLEMENT_CUTOFF),
       t1RunMinuteOfDay: minuteOfDay(config.SETTLEMENT_T1_RUN_AT),
+      reconciliationRunMinuteOfDay: minuteOfDay(config.SETTLEMENT_RECONCILIATION_RUN_AT),
       t0Limits: {
         singleLimitFen: BigInt(config.SETTLEMENT_T0_SINGLE_LIMIT_FEN),
         dailyQuotaFen: BigInt(config.SETTLEMENT_T0_DAILY_QUOTA_FEN),

@@ -50,6 +50,7 @@ export type SettlementServiceOptions = {
   readonly networkSimHttpUrl: string;
   readonly cutoffMinuteOfDay: number;
   readonly t1RunMinuteOfDay: number;
+  readonly reconciliationRunMinuteOfDay: number;
   readonly t0Limits: { singleLimitFen: bigint; dailyQuotaFen: bigint };
   readonly bankTimeoutMs: number;
   readonly payoutLeaseMs: number;
@@ -92,6 +93,7 @@ export async function startSettlementService(options: SettlementServiceOptions) 
     }),
     clock: { nowMs: () => Date.now() },
   };
+  const networkFiles = new NetworkSimFilesClient(options.networkSimHttpUrl, NETWORK_FILE_TIMEOUT_MS);
   const bus = await createBusFromEnv(options.busEnv, { pool, schema: options.schema, clientId: 'settlement', logger });
   const subscriptions = await subscribeToEvents(bus, context);
   if (options.meter !== undefined) {
@@ -104,7 +106,7 @@ export async function startSettlementService(options: SettlementServiceOptions) 
         definition: SettlementServiceService,
         implementation: settlementGrpcService({
           context,
-          networkFiles: new NetworkSimFilesClient(options.networkSimHttpUrl, NETWORK_FILE_TIMEOUT_MS),
+          networkFiles,
           reloadCalendar,
           logger,
         }),
@@ -116,6 +118,8 @@ export async function startSettlementService(options: SettlementServiceOptions) 
     logger,
     payoutWorker: { claimLeaseMs: options.payoutLeaseMs, batchSizeMax: PAYOUT_WORKER_BATCH_SIZE_MAX },
     t1RunMinuteOfDay: options.t1RunMinuteOfDay,
+    reconciliationRunMinuteOfDay: options.reconciliationRunMinuteOfDay,
+    networkFiles,
     reloadCalendar,
   });
   return {

@@ -1,13 +1,15 @@
 /**
  * The service's periodic work: the payout worker (every replica; SKIP LOCKED shares the queue), the
- * T1 run (one replica at a time, under an advisory lease), the repayment resolver and the calendar
- * reload. Each loop sleeps between passes, logs and survives a failed pass, and stops on `signal`.
+ * event appliers, the daily T1 run and reconciliation (one replica at a time, under advisory leases),
+ * the repayment resolver and the calendar reload. Each loop sleeps between passes, logs and survives a failed pass, and stops on `signal`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdvisoryLease, withAdvisoryLease } from '@acq/db';
-import { localDateOf, SHANGHAI_OFFSET_MS } from '../domain/calendar.ts';
+import type { NetworkFilesPort } from '../clients/network-files-client.ts';
+import { addDays, localDateOf, SHANGHAI_OFFSET_MS } from '../domain/calendar.ts';
 import { advanceDuePayouts, type PayoutWorkerOptions } from '../flows/advance-payouts.ts';
 import { applyQueuedEvents } from '../flows/event-queue.ts';
+import { applyDisputeFile, reconcileClearingFile } from '../flows/reconcile-clearing.ts';
 import { resolveUnknownRepayments } from '../flows/repay-bill.ts';
 import { runT1Settlement } from '../flows/run-t1-settlement.ts';
 import type { SettlementContext } from '../flows/settlement-context.ts';
@@ -47,6 +49,8 @@ export type BackgroundJobOptions = {
   readonly payoutWorker: PayoutWorkerOptions;
   /** Minutes after local midnight when a business day's T1 run may start. */
   readonly t1RunMinuteOfDay: number;
+  readonly reconciliationRunMinuteOfDay: number;
+  readonly networkFiles: NetworkFilesPort;
   reloadCalendar(): Promise<void>;
 };
 
@@ -54,7 +58,25 @@ export function startBackgroundJobs(options: BackgroundJobOptions): { stop(): Pr
   const controller = new AbortController();
   const { context, logger } = options;
   const signal = controller.signal;
-  const t1Pass = t1SchedulerPass(options);
+  const t1Pass = dailyJobPass(context, {
+    name: 't1-run',
+    minuteOfDay: options.t1RunMinuteOfDay,
+    businessDaysOnly: true,
+    run: async (today) =>
+      logger.info({ settlementDate: today, ...(await runT1Settlement(context, today)) }, 'T1 run finished'),
+  });
+  // The network publishes a day's clearing file after its cutoff; reconcile yesterday each morning.
+  const reconciliationPass = dailyJobPass(context, {
+    name: 'reconciliation',
+    minuteOfDay: options.reconciliationRunMinuteOfDay,
+    businessDaysOnly: false,
+    run: async (today) => {
+      const yesterday = addDays(today, -1);
+      const run = await reconcileClearingFile(context, await options.networkFiles.clearingFile(yesterday));
+      const disputes = await applyDisputeFile(context, await options.networkFiles.disputeFile(yesterday));
+      logger.info({ ...run, chargebacks: disputes.chargedCount }, 'reconciliation finished');
+    },
+  });
   const loops = [
     loop(
       'payout-worker',
@@ -64,6 +86,7 @@ export function startBackgroundJobs(options: BackgroundJobOptions): { stop(): Pr
       PAYOUT_WORKER_POLL_INTERVAL_MS,
     ),
     loop('t1-run', signal, logger, t1Pass, T1_SCHEDULER_INTERVAL_MS),
+    loop('reconciliation', signal, logger, reconciliationPass, T1_SCHEDULER_INTERVAL_MS),
     loop(
       'repayment-resolver',
       signal,
@@ -110,21 +133,28 @@ export function startBackgroundJobs(options: BackgroundJobOptions): { stop(): Pr
   };
 }
 
-/** One look at the clock: on a business day after the run time, run T1 once (one replica, under a lease). */
-function t1SchedulerPass(options: BackgroundJobOptions): () => Promise<number> {
-  const { context, logger } = options;
-  let lastT1Date = '';
-  const lease = new AdvisoryLease({ pool: context.pool, name: 'settlement:t1-run' });
+type DailyJob = {
+  readonly name: string;
+  /** Minutes after local midnight from which the job may run. */
+  readonly minuteOfDay: number;
+  readonly businessDaysOnly: boolean;
+  run(today: string): Promise<void>;
+};
+
+/** One look at the clock: once a day after the job's time (on business days if asked), on one replica under a lease. */
+function dailyJobPass(context: SettlementContext, job: DailyJob): () => Promise<number> {
+  let lastRunDate = '';
+  const lease = new AdvisoryLease({ pool: context.pool, name: `settlement:${job.name}` });
   return async () => {
     const nowMs = context.clock.nowMs();
     const today = localDateOf(nowMs);
     const minute = Math.floor(((nowMs + SHANGHAI_OFFSET_MS) % 86_400_000) / 60_000);
-    if (today === lastT1Date || minute < options.t1RunMinuteOfDay || !context.calendar().isBusinessDay(today)) return 0;
+    if (today === lastRunDate || minute < job.minuteOfDay) return 0;
+    if (job.businessDaysOnly && !context.calendar().isBusinessDay(today)) return 0;
     if (!(await lease.tryAcquire())) return 0;
     try {
-      const result = await runT1Settlement(context, today);
-      logger.info({ settlementDate: today, ...result }, 'T1 run finished');
-      lastT1Date = today;
+      await job.run(today);
+      lastRunDate = today;
     } finally {
       await lease.release();
     }
