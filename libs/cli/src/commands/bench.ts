@@ -21,9 +21,9 @@ import {
 import { type CliCommand, type CliIo, EXIT_INVALID_INPUT, EXIT_OK } from '../command.ts';
 import { type BenchOptions, parseBenchOptions } from './bench/bench-options.ts';
 import {
-  type BenchDocument,
   type BenchVerification,
-  cpuCount,
+  benchDocument,
+  type DrivenRun,
   humanReport,
   loadAverages,
   progressLine,
@@ -50,7 +50,8 @@ const USAGE = `usage: acq bench (--rate R | --closed) [options]
   --state path             bench terminal cache (default ~/.acq/bench-state.json; holds clear TMKs)
   --terminals-per-merchant 10  --cards 20  --timeout 30s  --no-verify
 Verification reads network-sim's approvals and the authorization schema (DATABASE_URL, read-only).
-Exit codes: 0 ok, 1 verification found a lost or duplicated approval, 2 bad command line.`;
+Exit codes: 0 ok, 1 setup failed or verification found a lost or duplicated approval (or could not run),
+2 bad command line.`;
 
 function approvalKeysOf(report: LoadReport): ApprovalKey[] {
   return report.approved.map((record) => ({
@@ -100,7 +101,7 @@ async function prepareFleet(options: BenchOptions, io: CliIo, env: NodeJS.Proces
   }
 }
 
-async function drive(options: BenchOptions, fleet: BenchFleet, io: CliIo) {
+async function drive(options: BenchOptions, fleet: BenchFleet, io: CliIo): Promise<DrivenRun> {
   let loadAverage1mMax = 0;
   const cpuAtStart = process.cpuUsage();
   const wallAtStartMs = performance.now();
@@ -125,15 +126,14 @@ async function drive(options: BenchOptions, fleet: BenchFleet, io: CliIo) {
   return { report, loadAverage1mMax, generatorCpuMs, generatorCoresUsed };
 }
 
-async function runBench(args: readonly string[], io: CliIo): Promise<number> {
-  const options = parseBenchOptions(args, process.env);
-  const startedAt = new Date();
-  const loadAverageAtStart = loadAverages();
-  const { fleet, stop, port } = await prepareFleet(options, io, process.env);
-  const startedAtMs = Date.now();
-  let driven: Awaited<ReturnType<typeof drive>>;
-  // An interrupted run must still record each terminal's last STAN, or the next run's first
-  // requests repeat traces the platform already saw (answered 94). Then the signal does its default.
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs the load; an interrupted run still records each terminal's last STAN (see finish()). */
+async function driveRecordingProgress(options: BenchOptions, fleet: BenchFleet, stop: () => Promise<void>, io: CliIo) {
+  // Without the record, the next run's first requests would repeat traces the platform already saw
+  // (answered 94). After recording, the signal does its default.
   const onInterrupt = (signal: NodeJS.Signals) => {
     fleet.recordInterrupted();
     process.kill(process.pid, signal);
@@ -141,51 +141,45 @@ async function runBench(args: readonly string[], io: CliIo): Promise<number> {
   process.once('SIGINT', onInterrupt);
   process.once('SIGTERM', onInterrupt);
   try {
-    driven = await drive(options, fleet, io);
+    return await drive(options, fleet, io);
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
     await fleet.finish();
     await stop();
   }
-  const endedAtMs = Date.now();
-  const terminalIds = fleet.sessions.map((session) => session.terminal.identity.terminalId);
-  const verification =
-    options.ceiling || !options.verify
-      ? null
-      : await verify(options, driven.report, terminalIds, { startedAtMs, endedAtMs });
-  const { approved, ...result } = driven.report;
-  const document: BenchDocument = {
-    schemaVersion: 1,
-    tool: 'acq bench',
-    startedAt: startedAt.toISOString(),
-    target: {
-      kind: options.ceiling ? 'ceiling' : 'platform',
-      host: options.ceiling ? '127.0.0.1' : options.host,
-      port,
-    },
-    options: {
-      terminals: options.terminals,
-      mode: options.mode,
-      durationMs: options.durationMs,
-      warmupMs: options.warmupMs,
-      mix: options.mix,
-      timeoutMs: options.timeoutMs,
-    },
-    machine: {
-      cpus: cpuCount(),
-      loadAverageAtStart,
-      loadAverageAtEnd: loadAverages(),
-      loadAverage1mMax: driven.loadAverage1mMax,
-      generatorCpuMs: driven.generatorCpuMs,
-      generatorCoresUsed: driven.generatorCoresUsed,
-    },
-    result: { ...result, approvedCount: approved.length },
-    verification,
-  };
+}
+
+async function runBench(args: readonly string[], io: CliIo): Promise<number> {
+  const options = parseBenchOptions(args, process.env);
+  const startedAt = new Date();
+  const loadAverageAtStart = loadAverages();
+  let prepared: Awaited<ReturnType<typeof prepareFleet>>;
+  try {
+    prepared = await prepareFleet(options, io, process.env);
+  } catch (error) {
+    io.stderr(`acq bench: setup failed: ${errorMessage(error)}\n`);
+    return EXIT_INVALID_INPUT;
+  }
+  const startedAtMs = Date.now();
+  const driven = await driveRecordingProgress(options, prepared.fleet, prepared.stop, io);
+  const window = { startedAtMs, endedAtMs: Date.now() };
+  const terminalIds = prepared.fleet.sessions.map((session) => session.terminal.identity.terminalId);
+  let verification: BenchVerification | null = null;
+  let verificationRan = options.ceiling || !options.verify;
+  if (!verificationRan) {
+    try {
+      verification = await verify(options, driven.report, terminalIds, window);
+      verificationRan = true;
+    } catch (error) {
+      io.stderr(`acq bench: verification could not read the platform or network-sim: ${errorMessage(error)}\n`);
+    }
+  }
+  const document = benchDocument({ options, startedAt, port: prepared.port, loadAverageAtStart, driven, verification });
   io.stdout(humanReport(document));
   if (options.jsonPath !== undefined) await writeFile(options.jsonPath, `${JSON.stringify(document, null, 2)}\n`);
-  return verification === null || verification.passed ? EXIT_OK : EXIT_INVALID_INPUT;
+  const passed = verificationRan && (verification === null || verification.passed);
+  return passed ? EXIT_OK : EXIT_INVALID_INPUT;
 }
 
 export const benchCommand: CliCommand = {

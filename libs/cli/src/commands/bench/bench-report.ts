@@ -43,8 +43,51 @@ export function loadAverages(): number[] {
   return loadavg().map((value) => Math.round(value * 100) / 100);
 }
 
-export function cpuCount(): number {
-  return cpus().length;
+export interface DrivenRun {
+  report: LoadReport;
+  loadAverage1mMax: number;
+  generatorCpuMs: number;
+  generatorCoresUsed: number;
+}
+
+export function benchDocument(input: {
+  options: BenchOptions;
+  startedAt: Date;
+  port: number;
+  loadAverageAtStart: number[];
+  driven: DrivenRun;
+  verification: BenchVerification | null;
+}): BenchDocument {
+  const { options, driven } = input;
+  const { approved, ...result } = driven.report;
+  return {
+    schemaVersion: BENCH_REPORT_SCHEMA_VERSION,
+    tool: 'acq bench',
+    startedAt: input.startedAt.toISOString(),
+    target: {
+      kind: options.ceiling ? 'ceiling' : 'platform',
+      host: options.ceiling ? '127.0.0.1' : options.host,
+      port: input.port,
+    },
+    options: {
+      terminals: options.terminals,
+      mode: options.mode,
+      durationMs: options.durationMs,
+      warmupMs: options.warmupMs,
+      mix: options.mix,
+      timeoutMs: options.timeoutMs,
+    },
+    machine: {
+      cpus: cpus().length,
+      loadAverageAtStart: input.loadAverageAtStart,
+      loadAverageAtEnd: loadAverages(),
+      loadAverage1mMax: driven.loadAverage1mMax,
+      generatorCpuMs: driven.generatorCpuMs,
+      generatorCoresUsed: driven.generatorCoresUsed,
+    },
+    result: { ...result, approvedCount: approved.length },
+    verification: input.verification,
+  };
 }
 
 export function progressLine(snapshot: ProgressSnapshot, loadAverage1m: number): string {
