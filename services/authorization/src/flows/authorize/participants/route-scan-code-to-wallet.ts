@@ -25,11 +25,13 @@ export const routeScanCodeToWallet: Participant = {
   name: routeUpstream.name,
   uninterruptible: true,
   async prepare(ctx, deps) {
-    if (ctx.entryMethod !== 'scan_code') return routeUpstream.prepare(ctx, deps);
     const qr = deps.scanCodePayments;
+    // Without the QR module (the card pipeline run alone) a scan code travels in field 59 to the
+    // card network, as CUP carries UnionPay QR payments.
+    if (ctx.entryMethod !== 'scan_code' || qr === undefined) return routeUpstream.prepare(ctx, deps);
     const terminal = ctx.terminal;
     assert(terminal !== undefined, 'routing needs the bound merchant');
-    if (qr === undefined || ctx.request.kind !== 'purchase') {
+    if (ctx.request.kind !== 'purchase') {
       ctx.decline('terminal_not_permitted');
       return Vote.ABORTED | Vote.NO_JOIN;
     }
