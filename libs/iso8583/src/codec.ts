@@ -8,9 +8,6 @@ import { assert } from '@acq/assert';
 import {
   BCD_BYTE_TEXT,
   BCD_DIGIT_PAIR,
-  BCD_TRACK_PAIR,
-  LATIN1_BYTE_TEXT,
-  NIBBLE_TEXT,
   TRACK_BYTE_TEXT,
   TRACK_NIBBLE_TEXT,
   isDigitCharCode,
@@ -20,6 +17,7 @@ import {
   nibbleOfCharCode,
 } from './bcd.ts';
 import { IsoCodecError, NO_FIELD } from './errors.ts';
+import { ISO_FIELD_NUMBER_MAX } from './limits.ts';
 import { ENCODING_CODE, LENGTH_KIND_CODE, type MessageSpec } from './spec.ts';
 
 /** Numeric and track fields are digit strings without pad ('=' kept), text is a string, binary a Buffer. */
@@ -67,43 +65,123 @@ function readBitmapBytes(spec: MessageSpec, bytes: Buffer, offset: number, end: 
   return BITMAP_PRIMARY_BYTES * 2;
 }
 
-function readFields(spec: MessageSpec, bytes: Buffer, bitmapStart: number, end: number): Map<number, FieldValue> {
+/**
+ * Field numbers of the message being decoded, in bitmap order. Decoding is synchronous, so one
+ * module-level list is safe to reuse; it holds numbers only, never field content.
+ */
+const decodedFieldNumbers = new Int32Array(ISO_FIELD_NUMBER_MAX + 1);
+
+/**
+ * Decodes every field after the MTI into `fieldValues[fieldNumber]` and returns how many fields
+ * were read (their numbers are in decodedFieldNumbers). Bits are taken highest first with clz32,
+ * so absent fields cost nothing.
+ */
+function readFieldValues(
+  spec: MessageSpec,
+  bytes: Buffer,
+  bitmapStart: number,
+  end: number,
+  fieldValues: Array<FieldValue | undefined>,
+): number {
   const bitmapBytes = readBitmapBytes(spec, bytes, bitmapStart, end);
   let offset = bitmapStart + bitmapBytes;
-  const fields = new Map<number, FieldValue>();
+  let count = 0;
   for (let byteIndex = 0; byteIndex < bitmapBytes; byteIndex++) {
-    const bitmapByte = bytes[bitmapStart + byteIndex] as number;
-    if (bitmapByte === 0) continue;
-    for (let bit = 0; bit < 8; bit++) {
-      if ((bitmapByte & (0x80 >> bit)) === 0) continue;
+    let remainingBits = bytes[bitmapStart + byteIndex] as number;
+    // Bit 1 announces the secondary bitmap (already read above), not a data element.
+    if (byteIndex === 0) remainingBits &= 0x7f;
+    while (remainingBits !== 0) {
+      const bit = Math.clz32(remainingBits) - 24;
+      remainingBits ^= 0x80 >> bit;
       const fieldNumber = byteIndex * 8 + bit + 1;
-      if (fieldNumber === 1) continue;
-      offset = readField(spec, bytes, offset, end, fieldNumber, fields);
+      offset = readField(spec, bytes, offset, end, fieldNumber, fieldValues);
+      decodedFieldNumbers[count++] = fieldNumber;
     }
   }
   if (offset !== end) throw new IsoCodecError('TRAILING_BYTES', NO_FIELD, offset, `${end - offset} bytes after fields`);
-  return fields;
+  assert(count <= spec.fieldNumberMax, 'at most one value per field number');
+  return count;
 }
 
-/** Decodes MTI + bitmap + fields occupying exactly bytes[start, end). */
-export function unpackMessageRange(spec: MessageSpec, bytes: Buffer, start: number, end: number): IsoMessage {
+/**
+ * The fast form of a decoded message: values indexed by field number (absent fields, 0 and 1 are
+ * undefined), no Map. Building a Map of ~20 entries costs more than decoding all of their content,
+ * so hot paths that read fields by number use this form; `toIsoMessage` turns it into IsoMessage.
+ */
+export interface IndexedIsoMessage {
+  mti: string;
+  /** Length `spec.fieldNumberMax + 1`; `fieldValues[n]` is data element n or undefined. */
+  fieldValues: Array<FieldValue | undefined>;
+}
+
+function checkUnpackRange(spec: MessageSpec, bytes: Buffer, start: number, end: number): void {
   assert(start >= 0 && start <= end, 'unpack range start');
   assert(end <= bytes.length, 'unpack range end');
   if (end - start > spec.messageBytesMax) {
     throw new IsoCodecError('FRAME_TOO_LARGE', NO_FIELD, start, `message of ${end - start} bytes`);
   }
-  resetMessageText(spec, start, end);
+}
+
+/** Decodes MTI + bitmap + fields occupying exactly bytes[start, end) into the indexed form. */
+export function unpackIndexedMessageRange(
+  spec: MessageSpec,
+  bytes: Buffer,
+  start: number,
+  end: number,
+): IndexedIsoMessage {
+  checkUnpackRange(spec, bytes, start, end);
+  resetMessageText(bytes, start, end);
   try {
     const mti = readMti(spec, bytes, start, end);
-    return { mti, fields: readFields(spec, bytes, start + mtiBytesOf(spec), end) };
+    const fieldValues = new Array<FieldValue | undefined>(spec.fieldNumberMax + 1);
+    readFieldValues(spec, bytes, start + mtiBytesOf(spec), end, fieldValues);
+    return { mti, fieldValues };
   } finally {
-    // The whole-message text may hold card data: never keep it past this call.
-    messageLatin1 = undefined;
+    releaseMessageText();
+  }
+}
+
+export function unpackIndexedMessage(spec: MessageSpec, bytes: Buffer): IndexedIsoMessage {
+  return unpackIndexedMessageRange(spec, asBuffer(bytes), 0, bytes.length);
+}
+
+/** Scratch values for the Map form; cleared after every decode so no card data outlives it. */
+const scratchFieldValues = new Array<FieldValue | undefined>(ISO_FIELD_NUMBER_MAX + 1).fill(undefined);
+
+/** Decodes MTI + bitmap + fields occupying exactly bytes[start, end). */
+export function unpackMessageRange(spec: MessageSpec, bytes: Buffer, start: number, end: number): IsoMessage {
+  checkUnpackRange(spec, bytes, start, end);
+  resetMessageText(bytes, start, end);
+  let count = 0;
+  try {
+    const mti = readMti(spec, bytes, start, end);
+    count = readFieldValues(spec, bytes, start + mtiBytesOf(spec), end, scratchFieldValues);
+    const fields = new Map<number, FieldValue>();
+    for (let index = 0; index < count; index++) {
+      const fieldNumber = decodedFieldNumbers[index] as number;
+      fields.set(fieldNumber, scratchFieldValues[fieldNumber] as FieldValue);
+    }
+    return { mti, fields };
+  } finally {
+    releaseMessageText();
+    // On a refusal the fields read so far are cleared too: the whole array is at most 129 slots.
+    scratchFieldValues.fill(undefined);
   }
 }
 
 export function unpackMessage(spec: MessageSpec, bytes: Buffer): IsoMessage {
   return unpackMessageRange(spec, asBuffer(bytes), 0, bytes.length);
+}
+
+/** The Map form of an indexed message (fields in ascending number order, as unpackMessage gives). */
+export function toIsoMessage(indexed: IndexedIsoMessage): IsoMessage {
+  const fields = new Map<number, FieldValue>();
+  const fieldValues = indexed.fieldValues;
+  for (let fieldNumber = 2; fieldNumber < fieldValues.length; fieldNumber++) {
+    const value = fieldValues[fieldNumber];
+    if (value !== undefined) fields.set(fieldNumber, value);
+  }
+  return { mti: indexed.mti, fields };
 }
 
 /** Accepts any Uint8Array but decodes through Buffer methods without copying. */
@@ -148,7 +226,7 @@ function readField(
   fieldOffset: number,
   end: number,
   fieldNumber: number,
-  fields: Map<number, FieldValue>,
+  fieldValues: Array<FieldValue | undefined>,
 ): number {
   const encodingCode = spec.encodingByField[fieldNumber] as number;
   if (encodingCode === 0) throw new IsoCodecError('UNKNOWN_FIELD', fieldNumber, fieldOffset, 'field not in spec');
@@ -171,12 +249,14 @@ function readField(
     throw new IsoCodecError('TRUNCATED', fieldNumber, offset, `needs ${contentBytes} bytes, ${end - offset} left`);
   }
   if (encodingCode === ENC_BINARY) {
-    fields.set(fieldNumber, bytes.subarray(offset, contentEnd));
-  } else if (encodingCode <= ENC_Z) {
-    fields.set(fieldNumber, readBcd(bytes, offset, contentEnd, units, encodingCode, fieldNumber));
+    fieldValues[fieldNumber] = bytes.subarray(offset, contentEnd);
+  } else if (encodingCode === ENC_Z) {
+    fieldValues[fieldNumber] = readTrack(bytes, offset, contentEnd, units, fieldNumber);
+  } else if (encodingCode < ENC_Z) {
+    fieldValues[fieldNumber] = readBcdDigits(bytes, offset, contentEnd, units, encodingCode, fieldNumber);
   } else {
     if (encodingCode === ENC_N_ASCII) checkAsciiDigits(bytes, offset, contentEnd, fieldNumber);
-    fields.set(fieldNumber, readLatin1(bytes, offset, contentEnd));
+    fieldValues[fieldNumber] = readLatin1(bytes, offset, contentEnd);
   }
   return contentEnd;
 }
@@ -187,7 +267,12 @@ function checkAsciiDigits(bytes: Buffer, start: number, end: number, fieldNumber
   }
 }
 
-function readBcd(
+/**
+ * Numeric BCD content: every nibble is validated first (a digit, the pad nibble 0 or F), then the
+ * digits are a slice of the whole message's hex text, which for validated BCD bytes is exactly
+ * their digits. One native hex call per message costs less than building each field's string.
+ */
+function readBcdDigits(
   bytes: Buffer,
   start: number,
   end: number,
@@ -195,68 +280,81 @@ function readBcd(
   encodingCode: number,
   fieldNumber: number,
 ): string {
-  const isTrack = encodingCode === ENC_Z;
-  const pairTable = isTrack ? BCD_TRACK_PAIR : BCD_DIGIT_PAIR;
-  const byteText = isTrack ? TRACK_BYTE_TEXT : BCD_BYTE_TEXT;
   const odd = (digits & 1) === 1;
   const padLeads = odd && encodingCode === ENC_N_RIGHT;
   const padTrails = odd && !padLeads;
-  let text = '';
-  // The byte holding the pad nibble is checked nibble by nibble; whole bytes with the table.
   let fullStart = start;
   if (padLeads) {
     const byte = bytes[start] as number;
     if (!isPadNibble(byte >> 4) || !isDigitNibble(byte & 0x0f)) {
       throw new IsoCodecError('BAD_BCD', fieldNumber, start, 'leading pad');
     }
-    text = NIBBLE_TEXT[byte & 0x0f] as string;
     fullStart = start + 1;
   }
   const fullEnd = padTrails ? end - 1 : end;
   for (let index = fullStart; index < fullEnd; index++) {
-    const byte = bytes[index] as number;
-    if (pairTable[byte] === 0) throw new IsoCodecError('BAD_BCD', fieldNumber, index, 'nibble');
-    text += byteText[byte] as string;
+    if (BCD_DIGIT_PAIR[bytes[index] as number] === 0) throw new IsoCodecError('BAD_BCD', fieldNumber, index, 'nibble');
   }
   if (padTrails) {
     const byte = bytes[end - 1] as number;
-    const digitAllowed = isTrack ? isTrackNibble(byte >> 4) : isDigitNibble(byte >> 4);
-    if (!digitAllowed || !isPadNibble(byte & 0x0f)) {
+    if (!isDigitNibble(byte >> 4) || !isPadNibble(byte & 0x0f)) {
       throw new IsoCodecError('BAD_BCD', fieldNumber, end - 1, 'trailing pad');
     }
-    text += (isTrack ? TRACK_NIBBLE_TEXT : NIBBLE_TEXT)[byte >> 4] as string;
+  }
+  const textStart = 2 * (start - messageStart) + (padLeads ? 1 : 0);
+  return messageHexText(bytes).slice(textStart, textStart + digits);
+}
+
+/** Track (z) content: any nibble is allowed, D reads as '=', ciphertext nibbles as upper-case letters. */
+function readTrack(bytes: Buffer, start: number, end: number, digits: number, fieldNumber: number): string {
+  const padTrails = (digits & 1) === 1;
+  const fullEnd = padTrails ? end - 1 : end;
+  // Built from a byte table: upper-casing and mapping the native hex text measured slower.
+  let text = '';
+  for (let index = start; index < fullEnd; index++) text += TRACK_BYTE_TEXT[bytes[index] as number] as string;
+  if (padTrails) {
+    const byte = bytes[end - 1] as number;
+    if (!isTrackNibble(byte >> 4) || !isPadNibble(byte & 0x0f)) {
+      throw new IsoCodecError('BAD_BCD', fieldNumber, end - 1, 'trailing pad');
+    }
+    text += TRACK_NIBBLE_TEXT[byte >> 4] as string;
   }
   return text;
 }
 
 /**
- * Text fields. In a BCD message the few text fields are short and are built from a byte table;
- * in an ASCII message nearly every byte is text, so the whole message is decoded to latin1 once
- * (one native call) and each field is a slice of it. Both measured faster than the other way round
- * for their dialect. Decoding is synchronous, so this module-level state is reset per decode.
+ * Whole-message text, made at most once per decode and only when a field needs it: hex for BCD
+ * digits, latin1 for text. Each field is then a slice, which measured faster than building short
+ * strings byte by byte from a table. Decoding is synchronous, so this module-level state is set per
+ * decode and released when it ends: the text may hold card data.
  */
-const ASCII_JS_DECODE_BYTES_MAX = 32;
-let sliceWholeMessage = false;
 let messageLatin1: string | undefined;
+let messageHex: string | undefined;
 let messageStart = 0;
 let messageEnd = 0;
 
-function resetMessageText(spec: MessageSpec, start: number, end: number): void {
-  sliceWholeMessage = spec.mtiEncoding === 'ascii';
+function resetMessageText(bytes: Buffer, start: number, end: number): void {
+  assert(bytes.length >= end, 'message text range inside the buffer');
   messageLatin1 = undefined;
+  messageHex = undefined;
   messageStart = start;
   messageEnd = end;
 }
 
+function releaseMessageText(): void {
+  messageLatin1 = undefined;
+  messageHex = undefined;
+}
+
+function messageHexText(bytes: Buffer): string {
+  if (messageHex === undefined) messageHex = bytes.toString('hex', messageStart, messageEnd);
+  return messageHex;
+}
+
 function readLatin1(bytes: Buffer, start: number, end: number): string {
-  if (sliceWholeMessage) {
-    if (messageLatin1 === undefined) messageLatin1 = bytes.toString('latin1', messageStart, messageEnd);
-    return messageLatin1.slice(start - messageStart, end - messageStart);
-  }
-  if (end - start > ASCII_JS_DECODE_BYTES_MAX) return bytes.toString('latin1', start, end);
-  let text = '';
-  for (let index = start; index < end; index++) text += LATIN1_BYTE_TEXT[bytes[index] as number] as string;
-  return text;
+  assert(start >= messageStart && end <= messageEnd, 'text field inside the message');
+  if (messageLatin1 === undefined) messageLatin1 = bytes.toString('latin1', messageStart, messageEnd);
+  return messageLatin1.slice(start - messageStart, end - messageStart);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,15 @@
-export { asBuffer, type FieldValue, type IsoMessage, packMessage, unpackMessage, unpackMessageRange } from './codec.ts';
+export {
+  asBuffer,
+  type FieldValue,
+  type IndexedIsoMessage,
+  type IsoMessage,
+  packMessage,
+  toIsoMessage,
+  unpackIndexedMessage,
+  unpackIndexedMessageRange,
+  unpackMessage,
+  unpackMessageRange,
+} from './codec.ts';
 export { type IsoCodecErrorCode, IsoCodecError, ISO_CODEC_ERROR_CODES, isIsoCodecError, NO_FIELD } from './errors.ts';
 export * from './limits.ts';
 export {
