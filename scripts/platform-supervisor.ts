@@ -80,6 +80,9 @@ export class PlatformSupervisor {
   }
 
   async stopAll(): Promise<void> {
+    // Ctrl-C reaches every process of the terminal's group at once: mark all as stopping first so a
+    // service that exits on its own signal is not restarted.
+    for (const entry of this.#supervised) entry.stopping = true;
     for (const entry of [...this.#supervised].reverse()) await this.#stop(entry);
   }
 
@@ -111,7 +114,6 @@ export class PlatformSupervisor {
   }
 
   async #stop(entry: Supervised): Promise<void> {
-    entry.stopping = true;
     const child = entry.child;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
