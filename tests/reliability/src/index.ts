@@ -1,0 +1,6 @@
+export * from './card-data-scan.ts';
+export * from './invariants.ts';
+export * from './profile.ts';
+export * from './resilient-terminal.ts';
+export * from './scenario.ts';
+export * from './seeded-random.ts';
