@@ -48,7 +48,7 @@ const USAGE = `usage: acq bench (--rate R | --closed) [options]
   --ceiling                run against a bare responder in a child process (no platform)
   --host 127.0.0.1 --port 8583 --api http://127.0.0.1:8080 --network-sim http://127.0.0.1:8601
   --state path             bench terminal cache (default ~/.acq/bench-state.json; holds clear TMKs)
-  --terminals-per-merchant 10  --cards 20  --timeout 30s  --no-verify
+  --terminals-per-merchant 10  --cards 100  --timeout 30s  --no-verify
 Verification reads network-sim's approvals and the authorization schema (DATABASE_URL, read-only).
 Exit codes: 0 ok, 1 setup failed or verification found a lost or duplicated approval (or could not run),
 2 bad command line.`;

@@ -42,6 +42,9 @@ test('defaults: 100 terminals, 60 s after 5 s warm-up, the default mix, the loca
   expect.equal(options.databaseUrl, ENV.DATABASE_URL);
   expect.equal(options.ceiling, false);
   expect.equal(options.verify, true);
+  expect.equal(options.cards, 100);
+  expect.equal(options.terminalsPerMerchant, 10);
+  expect.equal(options.timeoutMs, 30_000);
 });
 
 test('closed loop, ceiling, JSON path and endpoints', () => {

@@ -98,7 +98,7 @@ const OPTIONS = {
   'network-sim': { type: 'string', default: 'http://127.0.0.1:8601' },
   state: { type: 'string' },
   'terminals-per-merchant': { type: 'string', default: '10' },
-  cards: { type: 'string', default: '20' },
+  cards: { type: 'string', default: '100' },
   timeout: { type: 'string', default: '30s' },
   'no-verify': { type: 'boolean', default: false },
 } as const;
