@@ -19,6 +19,7 @@ import { checkLedgerInvariants } from './support/ledger-invariants.ts';
 import { createHarness, type Harness } from './support/harness.ts';
 
 const NETWORK_SIM_MAIN = fileURLToPath(new URL('../../network-sim/src/main.ts', import.meta.url));
+const SIMULATOR_START_POLLS_MAX = 300;
 const cipher = createAccountNumberCipher(Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex'));
 
 let harness: Harness;
@@ -83,14 +84,16 @@ before(async () => {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const ready = await fetch(`${baseUrl}/bank/faults`).then(
+  // Starting network-sim can take many seconds on a loaded machine.
+  let ready = false;
+  for (let attempt = 0; attempt < SIMULATOR_START_POLLS_MAX && !ready; attempt += 1) {
+    ready = await fetch(`${baseUrl}/bank/faults`).then(
       (response) => response.ok,
       () => false,
     );
-    if (ready) break;
-    await sleep(100);
+    if (!ready) await sleep(200);
   }
+  if (!ready) throw new Error('network-sim did not start');
   harness = await createHarness(new Date().toISOString());
   context = {
     ...harness.context,

@@ -62,7 +62,11 @@ test('T1 across Spring Festival 2026: Friday and the make-up Saturday, paid on t
   expect.equal((await readPayout(harness.pool, t1PayoutIdFor('m_t1a', '2026-02-14'), 'no_lock'))?.amountFen, 9940n);
   expect.equal(await balance('m_t1a', 'pending'), 29820n);
   // Re-running a date pays nothing twice.
-  expect.deepEqual(await runT1Settlement(harness.context, '2026-02-14'), { merchantCount: 0, payoutCount: 0 });
+  expect.deepEqual(await runT1Settlement(harness.context, '2026-02-14'), {
+    merchantCount: 0,
+    payoutCount: 0,
+    failedMerchantIds: [],
+  });
   await runT1Settlement(harness.context, '2026-02-24');
   await drain();
   expect.equal((await readPayout(harness.pool, t1PayoutIdFor('m_t1a', '2026-02-24'), 'no_lock'))?.amountFen, 29820n);

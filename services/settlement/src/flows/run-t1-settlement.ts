@@ -18,7 +18,12 @@ import { insertPayouts } from '../store/payout-store.ts';
 import { repayOpenBillsFromAvailable } from './charge-merchant.ts';
 import { type SettlementContext, SettlementError, SettlementErrorCode } from './settlement-context.ts';
 
-export type T1RunResult = { readonly merchantCount: number; readonly payoutCount: number };
+export type T1RunResult = {
+  readonly merchantCount: number;
+  readonly payoutCount: number;
+  /** Merchants whose settlement failed this run (logged by the caller; the next run retries them). */
+  readonly failedMerchantIds: readonly string[];
+};
 
 export function t1PayoutIdFor(merchantId: string, settlementDate: IsoDate): string {
   return `po_t1_${merchantId}_${settlementDate.replaceAll('-', '')}`;
@@ -30,17 +35,39 @@ export async function runT1Settlement(context: SettlementContext, settlementDate
   }
   const merchantIds = await merchantsToSettle(context.pool, settlementDate);
   let payoutCount = 0;
+  const failedMerchantIds: string[] = [];
   for (let start = 0; start < merchantIds.length; start += T1_MERCHANTS_PER_TRANSACTION_MAX) {
     const chunk = merchantIds.slice(start, start + T1_MERCHANTS_PER_TRANSACTION_MAX);
-    payoutCount += await withTransaction(context.pool, async (client) => {
-      let created = 0;
+    try {
+      payoutCount += await settleMerchants(context, chunk, settlementDate);
+    } catch {
+      // One merchant must not hold up the others: settle the chunk merchant by merchant.
       for (const merchantId of chunk) {
-        if (await settleMerchant(client, context, merchantId, settlementDate)) created += 1;
+        try {
+          payoutCount += await settleMerchants(context, [merchantId], settlementDate);
+        } catch {
+          failedMerchantIds.push(merchantId);
+        }
       }
-      return created;
-    });
+    }
   }
-  return { merchantCount: merchantIds.length, payoutCount };
+  assert(failedMerchantIds.length <= merchantIds.length, 'failures are among the merchants');
+  return { merchantCount: merchantIds.length, payoutCount, failedMerchantIds };
+}
+
+/** Settles merchants in one SQL transaction; returns how many payouts it created. */
+function settleMerchants(
+  context: SettlementContext,
+  merchantIds: readonly string[],
+  settlementDate: IsoDate,
+): Promise<number> {
+  return withTransaction(context.pool, async (client) => {
+    let created = 0;
+    for (const merchantId of merchantIds) {
+      if (await settleMerchant(client, context, merchantId, settlementDate)) created += 1;
+    }
+    return created;
+  });
 }
 
 async function merchantsToSettle(client: Queryable, settlementDate: IsoDate): Promise<string[]> {

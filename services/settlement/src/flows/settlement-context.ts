@@ -35,6 +35,7 @@ export const SettlementErrorCode = {
   notBusinessDay: 'NOT_A_BUSINESS_DAY',
   exceptionNotFound: 'EXCEPTION_NOT_FOUND',
   invalidInput: 'INVALID_INPUT',
+  t1RunIncomplete: 'T1_RUN_INCOMPLETE',
 } as const;
 export type SettlementErrorCode = (typeof SettlementErrorCode)[keyof typeof SettlementErrorCode];
 

@@ -12,7 +12,7 @@ import { applyQueuedEvents } from '../flows/event-queue.ts';
 import { applyDisputeFile, reconcileClearingFile } from '../flows/reconcile-clearing.ts';
 import { resolveUnknownRepayments } from '../flows/repay-bill.ts';
 import { runT1Settlement } from '../flows/run-t1-settlement.ts';
-import type { SettlementContext } from '../flows/settlement-context.ts';
+import { type SettlementContext, SettlementError, SettlementErrorCode } from '../flows/settlement-context.ts';
 import {
   APPLIER_PARTITION_COUNT,
   APPLIER_POLL_INTERVAL_MS,
@@ -62,8 +62,17 @@ export function startBackgroundJobs(options: BackgroundJobOptions): { stop(): Pr
     name: 't1-run',
     minuteOfDay: options.t1RunMinuteOfDay,
     businessDaysOnly: true,
-    run: async (today) =>
-      logger.info({ settlementDate: today, ...(await runT1Settlement(context, today)) }, 'T1 run finished'),
+    run: async (today) => {
+      const result = await runT1Settlement(context, today);
+      logger.info({ settlementDate: today, ...result }, 'T1 run finished');
+      // Not marking the day done makes the next pass retry the failed merchants (the others are skipped).
+      if (result.failedMerchantIds.length > 0) {
+        throw new SettlementError(
+          SettlementErrorCode.t1RunIncomplete,
+          `${result.failedMerchantIds.length} merchants not settled`,
+        );
+      }
+    },
   });
   // The network publishes a day's clearing file after its cutoff; reconcile yesterday each morning.
   const reconciliationPass = dailyJobPass(context, {

@@ -197,7 +197,11 @@ function operatorHandlers(deps: GrpcDependencies): Pick<SettlementServiceServer,
   return {
     runT1Settlement: unary(logger, async (request) => {
       const result = await runT1Settlement(context, isoDateOf(request.settlementDate, 'settlement_date'));
-      return { merchantCount: result.merchantCount, payoutCount: result.payoutCount };
+      return {
+        merchantCount: result.merchantCount,
+        payoutCount: result.payoutCount,
+        failedMerchantIds: [...result.failedMerchantIds],
+      };
     }),
     reconcileClearingFile: unary(logger, async (request) => {
       const date = isoDateOf(request.clearingDate, 'clearing_date');
