@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     failures.push(...(await checkExpressions(prometheus.url, expressions)));
     failures.push(...(await checkRules(prometheus.url)));
     failures.push(...(await checkTraces(receiver)));
+    failures.push(...restartedServices(platform));
     if (failures.length > 0) {
       printPlatformLogs(platform);
       await printUnhealthyTargets(prometheus.url);
@@ -493,6 +494,13 @@ async function dumpMetricsIfAsked(): Promise<void> {
     const response = await fetch(url, { signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
     writeFileSync(join(directory, `${service.name}.prom`), await response.text());
   }
+}
+
+/** A service that restarted mid-check loses its counters: name it, since every later failure follows from it. */
+function restartedServices(platform: PlatformUnderTest): string[] {
+  return platform.logs
+    .filter((line) => line.includes('exited (code'))
+    .map((line) => `a service restarted during the check: ${line.replace(/\s+/g, ' ')}`);
 }
 
 /** A target whose scrapes fail (timeout, error) explains many empty panels at once. */
