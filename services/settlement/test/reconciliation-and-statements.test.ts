@@ -104,6 +104,19 @@ test('reconciliation, exceptions, chargebacks and the statement of the day', asy
     1,
     'resolved items stay resolved after a rerun',
   );
+  // Captured 45,000 - void 7,000 - reversal 3,000 - network paid the matched net 10,000 + adjustment 1.
+  const systemBalances = await harness.pool.query<{ kind: string; balance: bigint }>(
+    `SELECT kind, sum(debits_posted - credits_posted)::bigint AS balance FROM accounts
+     WHERE kind IN ('network_receivable', 'bank_cash') GROUP BY kind ORDER BY kind`,
+  );
+  expect.deepEqual(
+    systemBalances.rows.map((row) => [row.kind, row.balance]),
+    [
+      ['bank_cash', 10000n],
+      ['network_receivable', 25001n],
+    ],
+    'the network settlement is booked once, the adjustment moves the receivable',
+  );
   await harness.checkInvariants();
 
   const disputes = [

@@ -43,7 +43,10 @@ export function systemShardOf(merchantId: string): number {
 }
 
 export function systemAccountId(kind: SystemAccountKind, merchantId: string): string {
-  const shard = systemShardOf(merchantId);
+  return systemAccountIdOfShard(kind, systemShardOf(merchantId));
+}
+
+export function systemAccountIdOfShard(kind: SystemAccountKind, shard: number): string {
   assert(shard >= 0 && shard < SYSTEM_ACCOUNT_SHARD_COUNT, 'shard within range');
   return `sys:${kind}:${String(shard).padStart(2, '0')}`;
 }

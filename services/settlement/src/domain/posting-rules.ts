@@ -10,6 +10,7 @@ import {
   merchantAccountId,
   type SystemAccountKind,
   systemAccountId,
+  systemAccountIdOfShard,
   transferIdFor,
 } from './accounts.ts';
 import type { Transfer, TransferCode } from './transfers.ts';
@@ -356,4 +357,34 @@ export function reconciliationAdjustmentPosting(
     reference: exceptionId,
     merchantId,
   });
+}
+
+/**
+ * The network settles a clearing date: per system shard, the net of the matched items (purchases
+ * minus voids and refunds) moves from the network receivable into our bank account. Interchange and
+ * network fees are not in the clearing file and are not modelled.
+ */
+export function networkSettlementPostings(
+  clearingDate: string,
+  netFenByShard: ReadonlyMap<number, bigint>,
+): Transfer[] {
+  const transfers: Transfer[] = [];
+  for (const [shard, netFen] of [...netFenByShard.entries()].sort((left, right) => left[0] - right[0])) {
+    if (netFen === 0n) continue;
+    const receivable = systemAccountIdOfShard('network_receivable', shard);
+    const bank = systemAccountIdOfShard('bank_cash', shard);
+    const paidToUs = netFen > 0n;
+    transfers.push({
+      id: transferIdFor(`network-settlement:${clearingDate}:${shard}`),
+      debitAccountId: paidToUs ? bank : receivable,
+      creditAccountId: paidToUs ? receivable : bank,
+      amountFen: fen(paidToUs ? netFen : -netFen),
+      flags: 'posted',
+      pendingId: null,
+      code: 'network_settlement',
+      reference: `network-settlement:${clearingDate}`,
+      merchantId: null,
+    });
+  }
+  return transfers;
 }

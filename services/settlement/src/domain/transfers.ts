@@ -31,6 +31,7 @@ export const TRANSFER_CODES = [
   'chargeback',
   'service_fee',
   'reconciliation_adjustment',
+  'network_settlement',
 ] as const;
 export type TransferCode = (typeof TRANSFER_CODES)[number];
 

@@ -7,8 +7,9 @@
 import { withTransaction } from '@acq/db';
 import { type Fen, fen, sumFen } from '@acq/money';
 import { parseClearingFile, parseDisputeFile } from '../domain/network-files.ts';
-import { reconciliationAdjustmentPosting } from '../domain/posting-rules.ts';
-import { matchClearing } from '../domain/reconciliation.ts';
+import { networkSettlementPostings, reconciliationAdjustmentPosting } from '../domain/posting-rules.ts';
+import { systemShardOf } from '../domain/accounts.ts';
+import { matchClearing, type ReconciliationResult } from '../domain/reconciliation.ts';
 import { applyTransfers, type Queryable } from '../store/ledger-store.ts';
 import {
   markResolved,
@@ -70,8 +71,32 @@ export async function reconcileClearingFile(context: SettlementContext, fileText
       matchedAmountFen: sumFen(result.matched.map((item) => item.network.amountFen)),
     };
     await saveRun(client, run);
+    await postNetworkSettlementOnce(client, context, file.clearingDate, result.matched);
     return run;
   });
+}
+
+/**
+ * Books the network's payment for the matched items of a clearing date, once: a re-run of the date
+ * (after operators fixed exceptions) does not move the money again; adjustments do that.
+ */
+async function postNetworkSettlementOnce(
+  client: Queryable,
+  context: SettlementContext,
+  clearingDate: string,
+  matched: ReconciliationResult['matched'],
+): Promise<void> {
+  const posted = await client.query('SELECT 1 FROM transfers WHERE reference = $1 LIMIT 1', [
+    `network-settlement:${clearingDate}`,
+  ]);
+  if ((posted.rowCount ?? 0) > 0) return;
+  const netFenByShard = new Map<number, bigint>();
+  for (const { platform, network } of matched) {
+    const shard = systemShardOf(platform.merchantId);
+    const signed = network.direction === 'D' ? network.amountFen : -network.amountFen;
+    netFenByShard.set(shard, (netFenByShard.get(shard) ?? 0n) + signed);
+  }
+  await applyTransfers(client, networkSettlementPostings(clearingDate, netFenByShard), context.clock.nowMs());
 }
 
 async function merchantIdsByNumber(
