@@ -3,6 +3,7 @@ export {
   type FieldValue,
   type IndexedIsoMessage,
   type IsoMessage,
+  packIndexedMessage,
   packMessage,
   toIsoMessage,
   unpackIndexedMessage,
@@ -30,8 +31,10 @@ export { CUP_POS_MESSAGE_BYTES_MAX, cupPosSpec } from './specs/cup-pos-v1.ts';
 export { LengthPrefixedFrameReader, withLengthPrefix } from './framing/frame-reader.ts';
 export { type DecodedNetworkFrame, decodeNetworkFrame, encodeNetworkFrame } from './framing/network-frame.ts';
 export {
+  type DecodedIndexedTerminalFrame,
   type DecodedTerminalFrame,
   decodeTerminalFrame,
+  decodeTerminalFrameIndexed,
   decodeTerminalFrameWithLength,
   encodeTerminalFrame,
   encodeTerminalFrameWithMac,

@@ -4,7 +4,13 @@
  * last field, so it is the message without its final fixed-length MAC bytes.
  */
 import { assert } from '@acq/assert';
-import { type IsoMessage, packMessage, unpackMessageRange } from '../codec.ts';
+import {
+  type IndexedIsoMessage,
+  type IsoMessage,
+  packMessage,
+  unpackIndexedMessageRange,
+  unpackMessageRange,
+} from '../codec.ts';
 import { IsoCodecError, NO_FIELD } from '../errors.ts';
 import { ISO_FRAME_LENGTH_PREFIX_BYTES } from '../limits.ts';
 import type { MessageSpec } from '../spec.ts';
@@ -64,19 +70,43 @@ export function encodeTerminalFrameWithMac(
   return out;
 }
 
-/** Decodes a frame body (the bytes after the 2-byte length). Sub-buffers are views of `body`. */
-export function decodeTerminalFrame(spec: MessageSpec, body: Buffer): DecodedTerminalFrame {
+function checkPreamble(body: Buffer): void {
   if (body.length < TERMINAL_PREAMBLE_BYTES) {
     throw new IsoCodecError('TRUNCATED', NO_FIELD, body.length, 'TPDU and header');
   }
-  const message = unpackMessageRange(spec, body, TERMINAL_PREAMBLE_BYTES, body.length);
-  const macEnd = message.fields.has(spec.macFieldNumber) ? body.length - spec.macFieldBytes : body.length;
+}
+
+/** TPDU, header and MAC input views of a decoded body, around whichever message form was decoded. */
+function frameParts<Message>(spec: MessageSpec, body: Buffer, message: Message, hasMac: boolean) {
+  const macEnd = hasMac ? body.length - spec.macFieldBytes : body.length;
+  assert(macEnd >= TERMINAL_PREAMBLE_BYTES, 'the MAC field lies inside the message');
   return {
     tpdu: body.subarray(0, TPDU_BYTES),
     header: body.subarray(TPDU_BYTES, TERMINAL_PREAMBLE_BYTES),
     message,
     macInput: body.subarray(TERMINAL_PREAMBLE_BYTES, macEnd),
   };
+}
+
+/** Decodes a frame body (the bytes after the 2-byte length). Sub-buffers are views of `body`. */
+export function decodeTerminalFrame(spec: MessageSpec, body: Buffer): DecodedTerminalFrame {
+  checkPreamble(body);
+  const message = unpackMessageRange(spec, body, TERMINAL_PREAMBLE_BYTES, body.length);
+  return frameParts(spec, body, message, message.fields.has(spec.macFieldNumber));
+}
+
+export interface DecodedIndexedTerminalFrame {
+  tpdu: Buffer;
+  header: Buffer;
+  message: IndexedIsoMessage;
+  macInput: Buffer;
+}
+
+/** decodeTerminalFrame with the message in the indexed form (no Map): the gateway's hot path. */
+export function decodeTerminalFrameIndexed(spec: MessageSpec, body: Buffer): DecodedIndexedTerminalFrame {
+  checkPreamble(body);
+  const message = unpackIndexedMessageRange(spec, body, TERMINAL_PREAMBLE_BYTES, body.length);
+  return frameParts(spec, body, message, message.fieldValues[spec.macFieldNumber] !== undefined);
 }
 
 /** Response TPDU: same ID, destination and source addresses swapped. */
