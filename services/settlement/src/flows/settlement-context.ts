@@ -20,6 +20,8 @@ export type SettlementContext = {
 
 export const SettlementErrorCode = {
   originalNotFound: 'ORIGINAL_NOT_FOUND',
+  transactionNotFound: 'TRANSACTION_NOT_FOUND',
+  payoutNotFound: 'PAYOUT_NOT_FOUND',
   merchantUnknown: 'MERCHANT_UNKNOWN',
   refundExceedsOriginal: 'REFUND_EXCEEDS_ORIGINAL',
   billNotFound: 'BILL_NOT_FOUND',
@@ -34,6 +36,7 @@ export const SettlementErrorCode = {
   idempotencyConflict: 'IDEMPOTENCY_KEY_REUSED',
   notBusinessDay: 'NOT_A_BUSINESS_DAY',
   exceptionNotFound: 'EXCEPTION_NOT_FOUND',
+  reconciliationNotFound: 'RECONCILIATION_NOT_FOUND',
   invalidInput: 'INVALID_INPUT',
   t1RunIncomplete: 'T1_RUN_INCOMPLETE',
 } as const;

@@ -11,6 +11,9 @@ const NOT_FOUND_CODES: ReadonlySet<string> = new Set([
   SettlementErrorCode.billNotFound,
   SettlementErrorCode.exceptionNotFound,
   SettlementErrorCode.originalNotFound,
+  SettlementErrorCode.transactionNotFound,
+  SettlementErrorCode.payoutNotFound,
+  SettlementErrorCode.reconciliationNotFound,
 ]);
 const INVALID_CODES: ReadonlySet<string> = new Set([
   SettlementErrorCode.invalidInput,

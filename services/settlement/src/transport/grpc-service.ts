@@ -135,7 +135,7 @@ function merchantHandlers(deps: GrpcDependencies): Pick<SettlementServiceServer,
     getTransaction: unary(logger, async (request) => {
       const record = await readTransaction(pool, request.txnId, 'no_lock');
       if (record === undefined || record.merchantId !== merchantIdOf(request.merchantId)) {
-        throw new SettlementError(SettlementErrorCode.originalNotFound, 'transaction not found');
+        throw new SettlementError(SettlementErrorCode.transactionNotFound, 'transaction not found');
       }
       return transactionMessage(record);
     }),
@@ -217,7 +217,7 @@ function operatorHandlers(deps: GrpcDependencies): Pick<SettlementServiceServer,
     getReconciliation: unary(logger, async (request) => {
       const run = await readRun(pool, isoDateOf(request.clearingDate, 'clearing_date'));
       if (run === undefined)
-        throw new SettlementError(SettlementErrorCode.exceptionNotFound, 'no reconciliation for this date');
+        throw new SettlementError(SettlementErrorCode.reconciliationNotFound, 'no reconciliation for this date');
       return runMessage(run);
     }),
     listReconciliationExceptions: unary(logger, async (request) => {
@@ -258,7 +258,7 @@ function operatorHandlers(deps: GrpcDependencies): Pick<SettlementServiceServer,
       if (request.operator === '') throw invalidArgument('operator is required');
       const rechecked = await recheckStuckPayout(pool, request.payoutId, context.clock.nowMs());
       const payout = await readPayout(pool, request.payoutId, 'no_lock');
-      if (payout === undefined) throw new SettlementError(SettlementErrorCode.originalNotFound, 'payout not found');
+      if (payout === undefined) throw new SettlementError(SettlementErrorCode.payoutNotFound, 'payout not found');
       if (!rechecked)
         throw new SettlementError(SettlementErrorCode.invalidInput, `payout is ${payout.state}, not stuck`);
       return payoutMessage(payout);
