@@ -4,3 +4,5 @@ export * from './profile.ts';
 export * from './resilient-terminal.ts';
 export * from './scenario.ts';
 export * from './seeded-random.ts';
+export * from './tcp-fuzz.ts';
+export * from './http-attack.ts';

@@ -37,6 +37,8 @@ export interface InvariantReport {
   upstreamSafParked: number;
   payoutsStuckOrDuplicated: number;
   convergedAfterMs: number;
+  /** Not an invariant: why authorization refused what it refused (response code and reason). */
+  platformRefusals: Record<string, number>;
 }
 
 export function invariantsHold(report: InvariantReport): boolean {
@@ -110,6 +112,7 @@ async function readInvariants(
     upstreamSafParked: Number(saf.rows[0]?.parked ?? 0),
     payoutsStuckOrDuplicated: Number(payouts.rows[0]?.bad ?? 0),
     convergedAfterMs: 0,
+    platformRefusals: await platformRefusals(client, terminalIds),
   };
 }
 
@@ -162,4 +165,13 @@ async function outboxState(client: pg.Client) {
     `SELECT count(*) AS count FROM (SELECT event_id FROM bus.event_log GROUP BY event_id HAVING count(*) > 1) AS d`,
   );
   return { outboxUnpublished, outboxMissingFromLog, eventLogDuplicates: Number(duplicates.rows[0]?.count ?? 0) };
+}
+
+async function platformRefusals(client: pg.Client, terminalIds: readonly string[]): Promise<Record<string, number>> {
+  const result = await client.query<{ reason: string; count: string }>(
+    `SELECT status || ' ' || response_code || ' ' || coalesce(decline_reason, '') AS reason, count(*) AS count
+       FROM "authorization".transactions WHERE terminal_id = ANY($1) AND status <> 'approved' GROUP BY 1`,
+    [terminalIds],
+  );
+  return Object.fromEntries(result.rows.map((row) => [row.reason, Number(row.count)]));
 }

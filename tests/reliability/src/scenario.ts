@@ -62,13 +62,17 @@ export async function prepareFleet(count: number, firstSequence: number): Promis
   return { terminals, pans };
 }
 
-/** Every terminal purchases back to back until the time is up (closed loop, one request each). */
-export async function driveUntil(fleet: Fleet, endAtMs: number, random: SeededRandom): Promise<void> {
+/** Every terminal purchases back to back while `proceed` says so (closed loop, one request each). */
+export async function driveWhile(fleet: Fleet, proceed: () => boolean, random: SeededRandom): Promise<void> {
   await Promise.all(
     fleet.terminals.map(async (terminal) => {
-      while (Date.now() < endAtMs) await terminal.step(fen(random.integer(PURCHASE_FEN_MIN, PURCHASE_FEN_MAX)));
+      while (proceed()) await terminal.step(fen(random.integer(PURCHASE_FEN_MIN, PURCHASE_FEN_MAX)));
     }),
   );
+}
+
+export function driveUntil(fleet: Fleet, endAtMs: number, random: SeededRandom): Promise<void> {
+  return driveWhile(fleet, () => Date.now() < endAtMs, random);
 }
 
 /** Settles every pending reversal; returns how many could not be settled in time (must be 0). */
@@ -148,6 +152,7 @@ export function invariantFigures(report: InvariantReport) {
     duplicated: verification.duplicatedCount,
     unknown: verification.unknownCount,
     authCodeMismatch: verification.authCodeMismatchCount,
+    examples: { lost: verification.lost, duplicated: verification.duplicated, unknown: verification.unknown },
   });
   return {
     ...report,
@@ -164,4 +169,10 @@ export function writeResults(scenario: string, seed: number, figures: Record<str
   const document = { scenario, seed, finishedAt: new Date().toISOString(), ...figures };
   writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);
   return path;
+}
+
+/** The services' log lines of a run, next to its figures, for reading a failure afterwards. */
+export function writeLogs(name: string, lines: readonly string[]): void {
+  mkdirSync(RESULTS_DIRECTORY, { recursive: true });
+  writeFileSync(`${RESULTS_DIRECTORY}/${name}.log`, `${lines.join('\n')}\n`);
 }

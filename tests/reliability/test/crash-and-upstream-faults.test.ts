@@ -3,7 +3,6 @@
 // garbage. Method: the whole platform as separate processes; resilient terminals (reconnect, sign
 // in again, reverse every unanswered request) drive purchases while a seeded schedule kills
 // services; afterwards the invariants are read from the database and network-sim until they hold.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { strict as expect } from 'node:assert';
 import { http, NETWORK_SIM_URL } from '@acq/bench';
@@ -18,13 +17,13 @@ import {
   invariantFigures,
   invariantsHold,
   prepareFleet,
-  RESULTS_DIRECTORY,
   profileFromEnvironment,
   SeededRandom,
   scanForCardData,
   seedFromEnvironment,
   terminalFigures,
   terminalIdsOf,
+  writeLogs,
   writeResults,
 } from '../src/index.ts';
 
@@ -55,8 +54,7 @@ before(async () => {
 after(async () => {
   for (const terminal of fleets.flatMap((fleet) => fleet.terminals)) terminal.close();
   await http('DELETE', `${NETWORK_SIM_URL}/faults`).catch(() => undefined);
-  if (platform !== undefined)
-    writeFileSync(`${RESULTS_DIRECTORY}/crash-and-upstream-faults.log`, platform.logs.join('\n'));
+  if (platform !== undefined) writeLogs('crash-and-upstream-faults', platform.logs);
   await platform?.stop();
 });
 

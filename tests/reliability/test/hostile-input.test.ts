@@ -1,0 +1,348 @@
+// Goal: hostile input at every edge (terminal TCP port, every HTTP route, event consumers) is
+// refused without harm while other terminals keep being served, a replayed MAC'd request is never
+// charged twice, and no card data leaks. Method: the whole platform as separate processes; a
+// background fleet purchases throughout; seeded hostile frames, route-table-generated HTTP attacks
+// and poison events are thrown at it; afterwards the no-loss invariants and the card-data scan run.
+import { after, before, test } from 'node:test';
+import { strict as expect } from 'node:assert';
+import type { Socket } from 'node:net';
+import { connect } from 'node:net';
+import { DEV_ACCESS_TOKEN_SECRET, issueAccessToken } from '@acq/access';
+import { writeOutboxEvents } from '@acq/bus';
+import {
+  cardBalanceFen,
+  createCard,
+  GATEWAY_HTTP_URL,
+  merchantToken,
+  onboardMerchantWithTerminal,
+  operatorToken,
+  type SimulatedCard,
+} from '@acq/bench';
+import { type PlatformUnderTest, startPlatformUnderTest } from '@acq/e2e-tests';
+import { CUP_POS_MESSAGE_BYTES_MAX } from '@acq/iso8583';
+import { fen } from '@acq/money';
+import { TerminalConnection, TerminalSimulator } from '@acq/terminal-protocol';
+import pg from 'pg';
+import {
+  approvalsOf,
+  awaitInvariants,
+  callRoute,
+  concretePath,
+  countOutcome,
+  drainReversals,
+  driveWhile,
+  emptyHostileTally,
+  type Fleet,
+  FLOOD_CONNECTIONS,
+  fetchRouteTable,
+  floodConnections,
+  GATEWAY_HOST,
+  GATEWAY_TCP_PORT,
+  hostileBodies,
+  invariantFigures,
+  invariantsHold,
+  mutatedFrame,
+  oversizedLengthFrame,
+  PUBLIC_ROUTES,
+  prepareFleet,
+  profileFromEnvironment,
+  randomBodyFrame,
+  randomBytesFrame,
+  routeName,
+  SeededRandom,
+  scanForCardData,
+  seedFromEnvironment,
+  sendHostile,
+  terminalFigures,
+  terminalIdsOf,
+  writeLogs,
+  writeResults,
+} from '../src/index.ts';
+
+const TARGET = { host: GATEWAY_HOST, port: GATEWAY_TCP_PORT };
+const REPLY_TIMEOUT_MS = 20_000;
+/** Half-open frames left hanging on the terminal port for the rest of the file. */
+const HALF_OPEN_CONNECTIONS = 50;
+/** How long poison events get to be retried and dead-lettered. */
+const DEAD_LETTER_WAIT_MS = 60_000;
+
+const profile = profileFromEnvironment();
+const seed = seedFromEnvironment();
+const random = new SeededRandom(seed);
+let platform: PlatformUnderTest;
+let background: Fleet;
+let backgroundRunning = true;
+let backgroundDone: Promise<void>;
+let backgroundStartedAtMs: number;
+let connection: TerminalConnection;
+let terminal: TerminalSimulator;
+let victim: { merchantId: string; terminalId: string };
+let victimCard: SimulatedCard;
+const halfOpen: Socket[] = [];
+const pans: string[] = [];
+
+before(async () => {
+  process.stdout.write(`reliability seed ${seed} (RELIABILITY_SEED=${seed} replays), profile ${profile.name}\n`);
+  platform = await startPlatformUnderTest();
+  background = await prepareFleet(2, 300);
+  pans.push(...background.pans);
+  backgroundStartedAtMs = Date.now();
+  backgroundDone = driveWhile(background, () => backgroundRunning, random);
+  const onboarded = await onboardMerchantWithTerminal(310);
+  victim = { merchantId: onboarded.merchantId, terminalId: onboarded.terminalId };
+  connection = await TerminalConnection.open(GATEWAY_HOST, GATEWAY_TCP_PORT);
+  terminal = new TerminalSimulator(connection, onboarded, { timeoutMs: REPLY_TIMEOUT_MS });
+  expect.equal((await terminal.signIn('003')).responseCode, '00');
+  victimCard = await createCard({ balanceFen: 1_000_000 });
+  pans.push(victimCard.pan);
+});
+
+after(async () => {
+  backgroundRunning = false;
+  for (const socket of halfOpen) socket.destroy();
+  connection?.close();
+  for (const member of background?.terminals ?? []) member.close();
+  if (platform !== undefined) writeLogs('hostile-input', platform.logs);
+  await platform?.stop();
+});
+
+test("a replayed MAC'd purchase answers 94 and is charged once, also on a new session", async () => {
+  const before = await cardBalanceFen(victimCard.pan);
+  const { request, stan } = terminal.buildFinancial('PURCHASE', victimCard, fen(1_234), undefined, {});
+  const captured = terminal.encode(request);
+  expect.equal((await connection.exchange(captured, stan, REPLY_TIMEOUT_MS)).message.fields.get(39), '00');
+  expect.equal((await connection.exchange(captured, stan, REPLY_TIMEOUT_MS)).message.fields.get(39), '94');
+  const otherConnection = await TerminalConnection.open(GATEWAY_HOST, GATEWAY_TCP_PORT);
+  try {
+    const replayed = await otherConnection.exchange(captured, stan, REPLY_TIMEOUT_MS);
+    expect.ok(
+      ['94', 'A0'].includes(String(replayed.message.fields.get(39))),
+      'a replay on another connection is refused',
+    );
+  } finally {
+    otherConnection.close();
+  }
+  expect.equal(await cardBalanceFen(victimCard.pan), before - 1_234n);
+});
+
+test('hostile frames, floods and half-open connections at the terminal port harm no one', async (t) => {
+  const victimBalance = await cardBalanceFen(victimCard.pan);
+  const tally = emptyHostileTally();
+  for (let index = 0; index < HALF_OPEN_CONNECTIONS; index++) halfOpen.push(await halfOpenConnection());
+  for (let index = 0; index < profile.fuzzFrames; index++) {
+    const kind = random.pick(['random-bytes', 'random-body', 'oversized-length', 'mutated-purchase'] as const);
+    const outcome = await sendHostile(TARGET, kind, hostileFrame(kind));
+    if (kind === 'oversized-length') expect.ok(outcome.closedByGateway, 'an oversized length closes the connection');
+    if (kind === 'mutated-purchase')
+      expect.ok(!outcome.responseCodes.includes('00'), 'a mutated frame is never approved');
+    countOutcome(tally, outcome);
+  }
+  const trickled = await sendHostile(TARGET, 'trickled-valid', echoFrame(), { trickle: true });
+  expect.deepEqual(trickled.responseCodes, ['00'], 'a frame trickled byte by byte is still answered');
+  countOutcome(tally, trickled);
+  const flooded = await floodConnections(TARGET, FLOOD_CONNECTIONS);
+  expect.equal(await cardBalanceFen(victimCard.pan), victimBalance, 'no hostile frame moved money');
+  expect.equal(platform.supervisor.restartsOf('gateway'), 0, 'the gateway never crashed');
+  expect.equal((await terminal.echo()).responseCode, '00', 'a well-behaved terminal is still served');
+  const path = writeResults('tcp-fuzz', seed, { ...tally, halfOpen: HALF_OPEN_CONNECTIONS, flooded });
+  t.diagnostic(`figures in ${path}`);
+});
+
+test('every HTTP route refuses missing, forged, expired and foreign tokens; no hostile body causes a 5xx', async (t) => {
+  const routes = await fetchRouteTable(GATEWAY_HTTP_URL);
+  expect.ok(routes.length >= 30, `the route table lists the API (${routes.length} routes)`);
+  const stranger = await onboardMerchantWithTerminal(320);
+  const forged = `Bearer ${operatorToken().slice(0, -2)}xx`;
+  const expired = `Bearer ${issueAccessToken({ secret: platformAccessSecret(), subject: 'rel-expired', role: 'operator', nowMs: Date.now() - 2 * 86_400_000, ttlSeconds: 60 })}`;
+  const foreign = `Bearer ${merchantToken(stranger.merchantId)}`;
+  const operator = `Bearer ${operatorToken()}`;
+  const failures: string[] = [];
+  const figures = { routes: routes.length, requests: 0, byStatus: {} as Record<string, number> };
+  const expectStatus = (route: string, attack: string, status: number, allowed: (status: number) => boolean) => {
+    figures.requests++;
+    figures.byStatus[status] = (figures.byStatus[status] ?? 0) + 1;
+    if (!allowed(status)) failures.push(`${route} ${attack}: ${status}`);
+  };
+  for (const route of routes) {
+    const name = routeName(route);
+    const path = concretePath(route, victim);
+    const body = route.hasBody ? '{}' : undefined;
+    const isPublic = PUBLIC_ROUTES.has(name);
+    for (const [attack, authorization] of [
+      ['no-token', undefined],
+      ['forged', forged],
+      ['expired', expired],
+    ] as const) {
+      const status = await callRoute(GATEWAY_HTTP_URL, route, path, {
+        ...optional(authorization),
+        ...optional(body, 'body'),
+      });
+      expectStatus(name, attack, status, (code) => (isPublic ? code >= 400 && code < 500 : code === 401));
+    }
+    const foreignStatus = await callRoute(GATEWAY_HTTP_URL, route, path, {
+      authorization: foreign,
+      ...optional(body, 'body'),
+    });
+    expectStatus(name, 'foreign-merchant', foreignStatus, (code) => code >= 400 && code < 500);
+    for (const hostile of route.hasBody ? hostileBodies(random) : []) {
+      const status = await callRoute(GATEWAY_HTTP_URL, route, path, {
+        authorization: operator,
+        body: hostile.body,
+        ...optional(hostile.contentType, 'contentType'),
+      });
+      expectStatus(name, hostile.name, status, (code) => code >= 400 && code < 500);
+    }
+    const longParam = await callRoute(GATEWAY_HTTP_URL, route, path.replace(/[^/]+$/, 'x'.repeat(300)), {
+      authorization: operator,
+    });
+    expectStatus(name, 'long-path-parameter', longParam, (code) => code < 500);
+  }
+  const path = writeResults('http-attacks', seed, { ...figures, failures });
+  t.diagnostic(`figures in ${path}`);
+  expect.deepEqual(failures, []);
+});
+
+test('poison events go to a dead-letter table with the reason while consumers keep going', async (t) => {
+  const poisoned = await injectPoisonEvents();
+  const deadline = Date.now() + DEAD_LETTER_WAIT_MS;
+  let deadLetters = await deadLettersOf(poisoned);
+  while (deadLetters.length < poisoned.length && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    deadLetters = await deadLettersOf(poisoned);
+  }
+  const path = writeResults('poison-events', seed, { injected: poisoned.length, deadLetters });
+  t.diagnostic(`figures in ${path}`);
+  for (const eventId of poisoned) {
+    const letters = deadLetters.filter((letter) => letter.eventId === eventId);
+    expect.ok(letters.length > 0, `poison event ${eventId} was dead-lettered`);
+    expect.ok(
+      letters.every((letter) => letter.reason.length > 0),
+      'every dead letter says why',
+    );
+  }
+});
+
+test('other terminals were served throughout: nothing lost or doubled, no card data anywhere', async (t) => {
+  backgroundRunning = false;
+  await backgroundDone;
+  const unsettledReversals = await drainReversals(background);
+  const window = { startedAtMs: backgroundStartedAtMs, endedAtMs: Date.now() };
+  const report = await awaitInvariants(
+    platform.databaseUrl,
+    approvalsOf(background),
+    terminalIdsOf(background),
+    window,
+  );
+  const scan = await scanForCardData({
+    databaseUrl: platform.databaseUrl,
+    logs: platform.logs,
+    pans,
+    redisUrl: platform.environment.REDIS_URL,
+  });
+  const figures = terminalFigures(background);
+  const path = writeResults('hostile-background', seed, {
+    terminals: figures,
+    unsettledReversals,
+    invariants: invariantFigures(report),
+    cardDataScan: { ...scan, pans: pans.length },
+  });
+  t.diagnostic(`figures in ${path}`);
+  expect.ok(figures.approvedToTerminals > 0, 'the background fleet was approved during the attacks');
+  expect.equal(figures.unknownOutcomes, 0, 'no background request went unanswered');
+  expect.equal(unsettledReversals, 0);
+  expect.ok(invariantsHold(report), `invariants: ${JSON.stringify(invariantFigures(report))}`);
+  expect.deepEqual(scan.findings, []);
+});
+
+function hostileFrame(kind: 'random-bytes' | 'random-body' | 'oversized-length' | 'mutated-purchase'): Buffer {
+  if (kind === 'random-bytes') return randomBytesFrame(random);
+  if (kind === 'random-body') return randomBodyFrame(random);
+  if (kind === 'oversized-length') return oversizedLengthFrame(random, CUP_POS_MESSAGE_BYTES_MAX);
+  const { request } = terminal.buildFinancial('PURCHASE', victimCard, fen(random.integer(100, 9_999)), undefined, {});
+  return mutatedFrame(random, terminal.encode(request));
+}
+
+function echoFrame(): Buffer {
+  const fields = new Map<number, string>([
+    [11, terminal.nextStan()],
+    [41, victim.terminalId],
+    [42, terminal.identity.merchantNumber],
+    [60, `00${terminal.batchNumber}301`],
+  ]);
+  return terminal.encode({ mti: '0820', fields });
+}
+
+/** A connection that sent the first half of a real frame and then nothing. */
+function halfOpenConnection(): Promise<Socket> {
+  const frame = echoFrame();
+  return new Promise((resolve, reject) => {
+    const socket = connect(TARGET, () => {
+      socket.write(frame.subarray(0, Math.floor(frame.length / 2)));
+      resolve(socket);
+    });
+    socket.on('error', reject);
+  });
+}
+
+function platformAccessSecret(): string {
+  return platform.environment.ACCESS_TOKEN_SECRET ?? DEV_ACCESS_TOKEN_SECRET;
+}
+
+function optional<K extends string>(
+  value: string | undefined,
+  key: K = 'authorization' as K,
+): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+/** Undecodable payloads with real event types on the topics the consumers read. */
+async function injectPoisonEvents(): Promise<string[]> {
+  const injections = [
+    { schema: 'authorization', topic: 'authorization.events', type: 'acquirer.authorization.v1.TransactionApproved' },
+    { schema: 'merchant', topic: 'merchant.events', type: 'acquirer.merchant.v1.MerchantStatusChanged' },
+  ];
+  const ids: string[] = [];
+  for (const injection of injections) {
+    const client = new pg.Client({
+      connectionString: platform.databaseUrl,
+      application_name: 'acq-reliability-poison',
+    });
+    await client.connect();
+    try {
+      await client.query(`SET search_path TO "${injection.schema}"`);
+      const [event] = await writeOutboxEvents(client, [
+        { topic: injection.topic, key: victim.merchantId, type: injection.type, payload: random.bytes(64) },
+      ]);
+      if (event !== undefined) ids.push(event.id);
+    } finally {
+      await client.end();
+    }
+  }
+  return ids;
+}
+
+async function deadLettersOf(
+  eventIds: readonly string[],
+): Promise<Array<{ table: string; eventId: string; reason: string }>> {
+  const client = new pg.Client({ connectionString: platform.databaseUrl });
+  await client.connect();
+  try {
+    const tables = await client.query<{ schema: string; name: string; reason: string }>(
+      `SELECT c.table_schema AS schema, c.table_name AS name, c.column_name AS reason
+         FROM information_schema.columns c
+        WHERE c.table_name IN ('dead_letter', 'event_dead_letter') AND c.column_name IN ('reason', 'error_text')`,
+    );
+    const found: Array<{ table: string; eventId: string; reason: string }> = [];
+    for (const table of tables.rows) {
+      const rows = await client.query<{ event_id: string; reason: string }>(
+        `SELECT event_id::text AS event_id, ${table.reason} AS reason FROM "${table.schema}"."${table.name}" WHERE event_id::text = ANY($1)`,
+        [eventIds],
+      );
+      for (const row of rows.rows)
+        found.push({ table: `${table.schema}.${table.name}`, eventId: row.event_id, reason: row.reason });
+    }
+    return found;
+  } finally {
+    await client.end();
+  }
+}
