@@ -518,25 +518,32 @@ function writeMti(spec: MessageSpec, out: Buffer, mti: string): number {
   return MTI_DIGITS / 2;
 }
 
+/** BCD byte of 0..99 (e.g. 42 -> 0x42): prefixes are written with a table read, not divisions. */
+const BCD_BYTE_OF_NUMBER = Uint8Array.from({ length: 100 }, (_, value) => ((value / 10) << 4) | (value % 10));
+
 function writeLengthPrefix(spec: MessageSpec, out: Buffer, offset: number, lengthKind: number, units: number): number {
+  assert(units <= 9999, 'a length prefix holds at most four digits');
+  const hundreds = (units / 100) | 0;
+  const belowHundred = units - hundreds * 100;
   if (spec.prefixIsBcd) {
     if (lengthKind === KIND_LL) {
-      out[offset] = ((Math.trunc(units / 10) % 10) << 4) | (units % 10);
+      out[offset] = BCD_BYTE_OF_NUMBER[belowHundred] as number;
       return offset + 1;
     }
-    const high = Math.trunc(units / 100) % 100;
-    const low = units % 100;
-    out[offset] = ((Math.trunc(high / 10) << 4) | (high % 10)) & 0xff;
-    out[offset + 1] = (Math.trunc(low / 10) << 4) | (low % 10);
+    out[offset] = BCD_BYTE_OF_NUMBER[hundreds] as number;
+    out[offset + 1] = BCD_BYTE_OF_NUMBER[belowHundred] as number;
     return offset + 2;
   }
-  const digits = lengthKind === KIND_LL ? 2 : 3;
-  let remaining = units;
-  for (let index = digits - 1; index >= 0; index--) {
-    out[offset + index] = 48 + (remaining % 10);
-    remaining = Math.trunc(remaining / 10);
+  const tens = (belowHundred / 10) | 0;
+  if (lengthKind === KIND_LL) {
+    out[offset] = CHAR_CODE_ZERO + tens;
+    out[offset + 1] = CHAR_CODE_ZERO + belowHundred - tens * 10;
+    return offset + 2;
   }
-  return offset + digits;
+  out[offset] = CHAR_CODE_ZERO + hundreds;
+  out[offset + 1] = CHAR_CODE_ZERO + tens;
+  out[offset + 2] = CHAR_CODE_ZERO + belowHundred - tens * 10;
+  return offset + 3;
 }
 
 function writeField(spec: MessageSpec, out: Buffer, fieldOffset: number, fieldNumber: number, value: FieldValue) {
