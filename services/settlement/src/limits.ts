@@ -74,3 +74,8 @@ export const APPLIER_ATTEMPT_COUNT_MAX = 5;
 export const APPLIER_POLL_INTERVAL_MS = 50;
 /** Error text kept with a dead-lettered event. */
 export const ERROR_TEXT_LENGTH_MAX = 1_000;
+/** How long applied event ids are kept for deduplication (deterministic transfer ids guard beyond it). */
+export const PROCESSED_EVENTS_RETENTION_DAYS = 30;
+/** Rows purged per retention pass, and how often it runs. */
+export const RETENTION_PURGE_BATCH_MAX = 10_000;
+export const RETENTION_INTERVAL_MS = 3_600_000;

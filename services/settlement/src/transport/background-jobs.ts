@@ -11,6 +11,7 @@ import { advanceDuePayouts, type PayoutWorkerOptions } from '../flows/advance-pa
 import { applyQueuedEvents } from '../flows/event-queue.ts';
 import { applyDisputeFile, reconcileClearingFile } from '../flows/reconcile-clearing.ts';
 import { resolveUnknownRepayments } from '../flows/repay-bill.ts';
+import { purgeProcessedEvents } from '../flows/retention.ts';
 import { runT1Settlement } from '../flows/run-t1-settlement.ts';
 import { type SettlementContext, SettlementError, SettlementErrorCode } from '../flows/settlement-context.ts';
 import {
@@ -20,6 +21,7 @@ import {
   PAYOUT_WORKER_POLL_INTERVAL_MS,
   REPAYMENT_RESOLVER_BATCH_SIZE_MAX,
   REPAYMENT_RESOLVER_INTERVAL_MS,
+  RETENTION_INTERVAL_MS,
   T1_SCHEDULER_INTERVAL_MS,
 } from '../limits.ts';
 
@@ -96,6 +98,13 @@ export function startBackgroundJobs(options: BackgroundJobOptions): { stop(): Pr
     ),
     loop('t1-run', signal, logger, t1Pass, T1_SCHEDULER_INTERVAL_MS),
     loop('reconciliation', signal, logger, reconciliationPass, T1_SCHEDULER_INTERVAL_MS),
+    loop(
+      'retention',
+      signal,
+      logger,
+      () => purgeProcessedEvents(context.pool, context.clock.nowMs()),
+      RETENTION_INTERVAL_MS,
+    ),
     loop(
       'repayment-resolver',
       signal,
