@@ -19,6 +19,14 @@ export const gatewayConfigSchema = {
     min: 1,
     max: AUTHORIZATION_STREAMS_MAX,
   }),
+  GATEWAY_TLS_CERT_FILE: env.string({
+    description: 'PEM certificate chain: when set with GATEWAY_TLS_KEY_FILE, the terminal port and HTTP speak TLS only',
+    default: '',
+  }),
+  GATEWAY_TLS_KEY_FILE: env.string({
+    description: 'PEM private key of GATEWAY_TLS_CERT_FILE (a file path; the key itself never sits in the environment)',
+    default: '',
+  }),
   GATEWAY_ACQUIRER_INSTITUTION_ID: env.string({
     description: 'Field 32 sent to terminals: the acquirer institution code',
     default: '48020000',

@@ -2,6 +2,7 @@
  * The gateway: terminal TCP sessions on 8583 and the HTTP API edge on 8080 (with /healthz, /readyz
  * and /metrics). It translates terminal messages into gRPC calls and holds no business rules.
  */
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { SoftwareHsm } from '@acq/crypto';
 import { createPool, pingDatabase, runMigrations } from '@acq/db';
@@ -24,7 +25,7 @@ import {
 import { buildHttpApp } from './transport/http/app.ts';
 import { createPostgresAuditLog } from './transport/http/audit-log.ts';
 import { createTerminalHandler } from './transport/tcp/terminal-handler.ts';
-import { startTerminalServer } from './transport/tcp/terminal-server.ts';
+import { startTerminalServer, type TlsCredentials } from './transport/tcp/terminal-server.ts';
 import { UnknownOutcomeReversals } from './transport/tcp/unknown-outcome-reversals.ts';
 
 const MIGRATIONS_DIRECTORY = fileURLToPath(new URL('./transport/http/migrations', import.meta.url));
@@ -64,7 +65,8 @@ await runService({
       logger,
       meter,
     });
-    const terminals = await startTerminalServer({ port: config.GATEWAY_TCP_PORT, handle, logger, meter });
+    const tls = await readTlsCredentials(config.GATEWAY_TLS_CERT_FILE, config.GATEWAY_TLS_KEY_FILE);
+    const terminals = await startTerminalServer({ port: config.GATEWAY_TCP_PORT, handle, logger, meter, tls });
     const areaClients = {
       risk: createClient(RiskServiceClient, config.RISK_GRPC_URL),
       qrPayments: createClient(QrPaymentServiceClient, config.AUTHORIZATION_GRPC_URL),
@@ -75,6 +77,7 @@ await runService({
       accessTokenSecret: config.ACCESS_TOKEN_SECRET,
       auditLog: createPostgresAuditLog(pool),
       logger,
+      https: tls,
     });
     const opsHandler = createOpsHandler(ops);
     for (const path of ['/healthz', '/readyz', '/metrics']) {
@@ -84,7 +87,10 @@ await runService({
       });
     }
     await http.listen({ port: config.GATEWAY_HTTP_PORT, host: '0.0.0.0' });
-    logger.info({ tcpPort: terminals.port, httpPort: config.GATEWAY_HTTP_PORT }, 'gateway listening');
+    logger.info(
+      { tcpPort: terminals.port, httpPort: config.GATEWAY_HTTP_PORT, tls: tls !== undefined },
+      'gateway listening',
+    );
     return {
       readiness: [
         { name: 'authorization', check: async () => authorization.connected() },
@@ -107,3 +113,12 @@ await runService({
     };
   },
 });
+
+/** TLS is opt-in: both files or neither (half a configuration is refused at start, not ignored). */
+async function readTlsCredentials(certFile: string, keyFile: string): Promise<TlsCredentials | undefined> {
+  if (certFile === '' && keyFile === '') return undefined;
+  if (certFile === '' || keyFile === '') {
+    throw new Error('GATEWAY_TLS_CERT_FILE and GATEWAY_TLS_KEY_FILE must be set together');
+  }
+  return { cert: await readFile(certFile), key: await readFile(keyFile) };
+}

@@ -23,6 +23,8 @@ export interface HttpAppOptions {
   readonly logger: Logger;
   /** Tests pin the clock for token expiry; production uses Date.now. */
   readonly nowMs?: () => number;
+  /** PEM certificate chain and key: the API (and the ops endpoints on its port) speak HTTPS only. */
+  readonly https?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
 }
 
 function installErrorHandling(app: FastifyInstance, logger: Logger): void {
@@ -68,6 +70,7 @@ async function installOpenApi(app: FastifyInstance): Promise<void> {
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(options.https === undefined ? {} : { https: { cert: options.https.cert, key: options.https.key } }),
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: HTTP_LIMITS.bodyBytesMax,

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Meter } from '@opentelemetry/api';
 import {
   CUP_POS_MESSAGE_BYTES_MAX,
@@ -16,6 +17,12 @@ import {
   TERMINAL_IN_FLIGHT_PER_CONNECTION_MAX,
   TERMINAL_WRITE_BUFFER_BYTES_MAX,
 } from '../../limits.ts';
+
+/** PEM certificate chain and key; with them the terminal port accepts TLS connections only. */
+export interface TlsCredentials {
+  cert: Buffer;
+  key: Buffer;
+}
 
 export type FrameHandler = (frame: DecodedTerminalFrame, receivedAtMs: number) => Promise<Buffer>;
 
@@ -42,6 +49,7 @@ export async function startTerminalServer(options: {
   handle: FrameHandler;
   logger: Logger;
   meter: Meter;
+  tls?: TlsCredentials | undefined;
 }): Promise<TerminalServer> {
   const sessions = new Set<Session>();
   const connectionGauge = options.meter.createUpDownCounter('acquirer.gateway.terminal.connections', {
@@ -87,7 +95,8 @@ export async function startTerminalServer(options: {
     );
   };
 
-  const server: Server = createServer({ noDelay: true }, (socket) => {
+  const onConnection = (socket: Socket) => {
+    socket.setNoDelay(true);
     if (sessions.size >= TERMINAL_CONNECTIONS_MAX) {
       socket.destroy();
       return;
@@ -115,7 +124,11 @@ export async function startTerminalServer(options: {
       sessions.delete(session);
       connectionGauge.add(-1);
     });
-  });
+  };
+  const server: Server =
+    options.tls === undefined
+      ? createServer({ noDelay: true }, onConnection)
+      : createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onConnection);
   server.maxConnections = TERMINAL_CONNECTIONS_MAX;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
