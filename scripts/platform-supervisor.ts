@@ -90,7 +90,7 @@ export class PlatformSupervisor {
     const main = `${REPOSITORY_ROOT}services/${entry.service.name}/src/main.ts`;
     const child = spawn(process.execPath, [main], {
       cwd: REPOSITORY_ROOT,
-      env: this.#options.environment,
+      env: { ...this.#options.environment, ACQ_SUPERVISOR_PID: String(process.pid) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     entry.child = child;

@@ -19,6 +19,24 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
+let supervisor: PlatformSupervisor | undefined;
+let stopping = false;
+
+/** Stops services (reverse start order, each drained), then the embedded servers. */
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say('[platform]      stopping');
+  await supervisor?.stopAll();
+  for (const server of embedded.reverse()) await server.stop();
+  say('[platform]      stopped');
+  process.exit(0);
+}
+
+// Handlers first: a Ctrl-C during start-up must still stop what has been started.
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
 async function main(): Promise<void> {
   if (environment.DATABASE_URL === undefined) {
     const postgres = await startEmbeddedPostgres(dataRoot);
@@ -35,19 +53,8 @@ async function main(): Promise<void> {
   say(
     `[platform]      event bus: ${environment.KAFKA_BROKERS === undefined ? 'Postgres log' : `Kafka ${environment.KAFKA_BROKERS}`}`,
   );
-  const supervisor = new PlatformSupervisor({ services: PLATFORM_SERVICES, environment, writeLine: say });
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    say('[platform]      stopping');
-    await supervisor.stopAll();
-    for (const server of embedded.reverse()) await server.stop();
-    say('[platform]      stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  if (stopping) return;
+  supervisor = new PlatformSupervisor({ services: PLATFORM_SERVICES, environment, writeLine: say });
   supervisor.startAll();
   await supervisor.waitUntilReady(READY_TIMEOUT_MS);
   say('[platform]      ready:');

@@ -106,6 +106,12 @@ export async function runService<S extends Schema>(definition: ServiceDefinition
     logger.flush();
     process.exit(0);
   };
+  watchSupervisor(() => {
+    shutdown('supervisor gone').catch((error: unknown) => {
+      logger.fatal({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       shutdown(signal).catch((error: unknown) => {
@@ -114,6 +120,24 @@ export async function runService<S extends Schema>(definition: ServiceDefinition
       });
     });
   }
+}
+
+/** How often a supervised service checks that its supervisor is still its parent. */
+const SUPERVISOR_CHECK_INTERVAL_MS = 1_000;
+
+/**
+ * Under the local supervisor (ACQ_SUPERVISOR_PID set) a service whose supervisor died, killed
+ * before it could stop its children, shuts itself down instead of running on as an orphan.
+ */
+function watchSupervisor(onOrphaned: () => void): void {
+  const supervisorPid = Number(process.env.ACQ_SUPERVISOR_PID ?? 0);
+  if (supervisorPid <= 0) return;
+  const timer = setInterval(() => {
+    if (process.ppid === supervisorPid) return;
+    clearInterval(timer);
+    onOrphaned();
+  }, SUPERVISOR_CHECK_INTERVAL_MS);
+  timer.unref();
 }
 
 /** A thrown assertion or unhandled rejection is a bug: log it and crash; the supervisor restarts us. */
