@@ -12,6 +12,16 @@ export const TERMINAL_IDLE_TIMEOUT_MS = 120_000;
 export const TERMINAL_IN_FLIGHT_PER_CONNECTION_MAX = 64;
 /** Bytes queued for a terminal that does not read; past it the connection is closed. */
 export const TERMINAL_WRITE_BUFFER_BYTES_MAX = 256 * 1024;
+/**
+ * Requests per second one signed-in terminal may send (token bucket, after the MAC verified). A POS
+ * sends one every few seconds; bench terminals in a closed loop stay below this; past it the
+ * request is answered 96 without reaching authorization. Reversals are never throttled.
+ */
+export const TERMINAL_REQUESTS_PER_SECOND_MAX = 200;
+/** Requests a quiet terminal may send at once before the sustained rate applies. */
+export const TERMINAL_REQUEST_BURST_MAX = 400;
+/** Terminals whose request rate is tracked at once (least recently seen forgotten past it). */
+export const TERMINAL_RATE_BUCKETS_MAX = 200_000;
 /** A terminal gives up after 60 s (DESIGN.md section 4); our answer must come well before. */
 export const TERMINAL_WAIT_MS = 60_000;
 /** The deadline the gateway gives authorization for one transaction. */

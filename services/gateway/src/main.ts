@@ -21,10 +21,14 @@ import {
   READY_PROBE_TIMEOUT_MS,
   TERMINAL_CONTEXT_CACHE_ENTRIES_MAX,
   TERMINAL_CONTEXT_TTL_MS,
+  TERMINAL_RATE_BUCKETS_MAX,
+  TERMINAL_REQUEST_BURST_MAX,
+  TERMINAL_REQUESTS_PER_SECOND_MAX,
 } from './limits.ts';
 import { buildHttpApp } from './transport/http/app.ts';
 import { createPostgresAuditLog } from './transport/http/audit-log.ts';
 import { createTerminalHandler } from './transport/tcp/terminal-handler.ts';
+import { TerminalRateLimit } from './domain/terminal-rate-limit.ts';
 import { startTerminalServer, type TlsCredentials } from './transport/tcp/terminal-server.ts';
 import { UnknownOutcomeReversals } from './transport/tcp/unknown-outcome-reversals.ts';
 
@@ -64,6 +68,11 @@ await runService({
       acquirerId: config.GATEWAY_ACQUIRER_INSTITUTION_ID,
       logger,
       meter,
+      rateLimit: new TerminalRateLimit({
+        requestsPerSecond: TERMINAL_REQUESTS_PER_SECOND_MAX,
+        burst: TERMINAL_REQUEST_BURST_MAX,
+        terminalsMax: TERMINAL_RATE_BUCKETS_MAX,
+      }),
     });
     const tls = await readTlsCredentials(config.GATEWAY_TLS_CERT_FILE, config.GATEWAY_TLS_KEY_FILE);
     const terminals = await startTerminalServer({ port: config.GATEWAY_TCP_PORT, handle, logger, meter, tls });

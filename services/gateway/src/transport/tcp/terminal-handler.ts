@@ -1,3 +1,4 @@
+import type { TerminalRateLimit } from '../../domain/terminal-rate-limit.ts';
 import { randomBytes } from 'node:crypto';
 import { type Meter, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type { Hsm } from '@acq/crypto';
@@ -39,6 +40,8 @@ export interface TerminalHandlerDependencies {
   acquirerId: string;
   logger: Logger;
   meter: Meter;
+  /** Per-terminal request rate; absent in tests that do not exercise it. */
+  rateLimit?: TerminalRateLimit;
   now?: () => number;
 }
 
@@ -56,6 +59,9 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
   let correlationCounter = 0;
   const requests = dependencies.meter.createCounter('acquirer.gateway.terminal.requests', {
     description: 'Terminal requests answered, by MTI and field-39 response code',
+  });
+  const throttled = dependencies.meter.createCounter('acquirer.gateway.terminal.throttled', {
+    description: 'Terminal requests answered 96 because the terminal exceeded its request rate',
   });
   const macFailures = dependencies.meter.createCounter('acquirer.gateway.mac.failures', {
     description: 'Terminal requests refused with A0 because the MAC did not verify',
@@ -142,6 +148,10 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
       return refusal(frame.message, context, resign);
     }
     if (!context.signedIn) return refusal(frame.message, RESPONSE_CODE.macFailure, PROCESSING_REQUIREMENT.signInAgain);
+    if (isThrottled(request)) {
+      throttled.add(1);
+      return refusal(frame.message, RESPONSE_CODE.switchFailure);
+    }
     if (
       request.batchNumber !== context.batchNumber &&
       request.request.kind !== TransactionKind.TRANSACTION_KIND_REVERSAL
@@ -170,6 +180,13 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
       makUnderMasterKey: context.makUnderMasterKey,
       processingRequirement: directiveToRequirement(answer.hostDirective),
     };
+  }
+
+  /** Reversals always pass: refusing one would leave the money taken. */
+  function isThrottled(request: Extract<TerminalRequest, { type: 'financial' }>): boolean {
+    if (dependencies.rateLimit === undefined) return false;
+    if (request.request.kind === TransactionKind.TRANSACTION_KIND_REVERSAL) return false;
+    return !dependencies.rateLimit.tryTake(request.terminalId, now());
   }
 
   /** After a settled batch the terminal counts the next one; the merchant record must agree (77 otherwise). */
