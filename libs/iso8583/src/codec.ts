@@ -327,7 +327,9 @@ function readTrack(bytes: Buffer, start: number, end: number, digits: number, fi
  * Whole-message text, made at most once per decode and only when a field needs it: hex for BCD
  * digits, latin1 for text. Each field is then a slice, which measured faster than building short
  * strings byte by byte from a table. Decoding is synchronous, so this module-level state is set per
- * decode and released when it ends: the text may hold card data.
+ * decode and dropped when it ends. A field string of 13 or more characters may be a V8 slice that
+ * keeps the whole-message text alive while the field lives; that text holds nothing the message's
+ * own values and Buffer views (which keep the input alive) do not already hold.
  */
 let messageLatin1: string | undefined;
 let messageHex: string | undefined;
