@@ -26,6 +26,8 @@ export const BCD_DIGIT_PAIR = buildPairTable((nibble) => nibble <= 9);
  * upper-case letters (D still reads as '=', so the text maps back to the bytes one to one).
  */
 export const BCD_TRACK_PAIR = buildPairTable(() => true);
+/** 1 when both nibbles are digits or the separator D: a track byte in clear, without ciphertext letters. */
+export const BCD_TRACK_CLEAR_PAIR = buildPairTable((nibble) => nibble <= 9 || nibble === TRACK_SEPARATOR_NIBBLE);
 
 export function isDigitNibble(nibble: number): boolean {
   return nibble <= 9;

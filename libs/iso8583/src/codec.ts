@@ -8,8 +8,11 @@ import { assert } from '@acq/assert';
 import {
   BCD_BYTE_TEXT,
   BCD_DIGIT_PAIR,
+  BCD_TRACK_CLEAR_PAIR,
   TRACK_BYTE_TEXT,
   TRACK_NIBBLE_TEXT,
+  TRACK_SEPARATOR_CHAR,
+  TRACK_SEPARATOR_NIBBLE,
   isDigitCharCode,
   isDigitNibble,
   isPadNibble,
@@ -306,20 +309,33 @@ function readBcdDigits(
   return messageHexText(bytes).slice(textStart, textStart + digits);
 }
 
-/** Track (z) content: any nibble is allowed, D reads as '=', ciphertext nibbles as upper-case letters. */
+/**
+ * Track (z) content: any nibble is allowed, D reads as '=', ciphertext nibbles as upper-case
+ * letters. A track in clear (digits and D only, the usual case) is a slice of the hex text with d
+ * mapped to '=' in one native call; a track holding ciphertext is built from a byte table.
+ */
 function readTrack(bytes: Buffer, start: number, end: number, digits: number, fieldNumber: number): string {
   const padTrails = (digits & 1) === 1;
   const fullEnd = padTrails ? end - 1 : end;
-  // Built from a byte table: upper-casing and mapping the native hex text measured slower.
-  let text = '';
-  for (let index = start; index < fullEnd; index++) text += TRACK_BYTE_TEXT[bytes[index] as number] as string;
   if (padTrails) {
     const byte = bytes[end - 1] as number;
     if (!isTrackNibble(byte >> 4) || !isPadNibble(byte & 0x0f)) {
       throw new IsoCodecError('BAD_BCD', fieldNumber, end - 1, 'trailing pad');
     }
-    text += TRACK_NIBBLE_TEXT[byte >> 4] as string;
   }
+  const lastDigitNibble = padTrails ? (bytes[end - 1] as number) >> 4 : 0;
+  let inClear = lastDigitNibble <= 9 || lastDigitNibble === TRACK_SEPARATOR_NIBBLE;
+  for (let index = start; index < fullEnd && inClear; index++)
+    inClear = BCD_TRACK_CLEAR_PAIR[bytes[index] as number] === 1;
+  if (inClear) {
+    const textStart = 2 * (start - messageStart);
+    return messageHexText(bytes)
+      .slice(textStart, textStart + digits)
+      .replaceAll('d', TRACK_SEPARATOR_CHAR);
+  }
+  let text = '';
+  for (let index = start; index < fullEnd; index++) text += TRACK_BYTE_TEXT[bytes[index] as number] as string;
+  if (padTrails) text += TRACK_NIBBLE_TEXT[(bytes[end - 1] as number) >> 4] as string;
   return text;
 }
 

@@ -201,3 +201,21 @@ test('the indexed form refuses slots 0 and 1, fields past the bitmap and oversiz
   const oversized: IndexedIsoMessage = { mti: '0200', fieldValues: new Array(130) };
   expect.throws(() => packIndexedMessage(cupNetworkSpec, oversized), AssertionFailure);
 });
+
+test('tracks in clear and with ciphertext letters decode to the same text whichever path reads them', () => {
+  const tracks = [
+    '6222021234567890123=28122201234567890', // clear, odd: the last digit shares a byte with the pad
+    '6222021234567890123=2812220123456789', // clear, even
+    '=', // the separator alone, in the pad byte
+    '99=88=77', // several separators (track 3 style)
+    '62220212345678A0BC=2812EF', // ciphertext letters in the middle, odd
+    '6222021234567890123=281222012345678F', // a letter as the last digit of an even track
+    '6222021234567890123=28122201234567E', // a letter in the byte holding the pad nibble
+  ];
+  for (const track of tracks) {
+    const message: IsoMessage = { mti: '0200', fields: new Map<number, FieldValue>([[35, track]]) };
+    const bytes = packMessage(cupPosSpec, message);
+    expect.deepEqual(unpackMessage(cupPosSpec, bytes), message, track);
+    expect.equal(unpackIndexedMessage(cupPosSpec, bytes).fieldValues[35], track, track);
+  }
+});
