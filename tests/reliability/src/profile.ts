@@ -21,10 +21,10 @@ const PROFILES: Record<ReliabilityProfile['name'], ReliabilityProfile> = {
   bounded: {
     name: 'bounded',
     terminals: 4,
-    crashLoadMs: 45_000,
+    crashLoadMs: 35_000,
     crashKills: 5,
     upstreamFaultLoadMs: 15_000,
-    fuzzFrames: 300,
+    fuzzFrames: 400,
   },
   long: {
     name: 'long',

@@ -27,6 +27,11 @@ const CARDS_PER_TERMINAL = 4;
 export const REVERSAL_DRAIN_TIMEOUT_MS = 90_000;
 const REVERSAL_DRAIN_PAUSE_MS = 500;
 /** Where each scenario writes its figures; docs/reliability.md quotes a run of them. */
+/**
+ * The scenarios run on a loaded 2-core machine: risk gets its largest allowed budget so that its
+ * fail-closed 96 answers come from the injected faults rather than from CPU contention.
+ */
+export const SCENARIO_PLATFORM_ENVIRONMENT: NodeJS.ProcessEnv = { RISK_TIMEOUT_MS: '50' };
 export const RESULTS_DIRECTORY = process.env.RELIABILITY_RESULTS_DIR ?? '/tmp/acq-reliability-results';
 
 export interface Fleet {
@@ -62,11 +67,22 @@ export async function prepareFleet(count: number, firstSequence: number): Promis
   return { terminals, pans };
 }
 
-/** Every terminal purchases back to back while `proceed` says so (closed loop, one request each). */
-export async function driveWhile(fleet: Fleet, proceed: () => boolean, random: SeededRandom): Promise<void> {
+/**
+ * Every terminal purchases while `proceed` says so (closed loop, one request each), pausing
+ * `paceMs` between purchases (0: back to back).
+ */
+export async function driveWhile(
+  fleet: Fleet,
+  proceed: () => boolean,
+  random: SeededRandom,
+  paceMs = 0,
+): Promise<void> {
   await Promise.all(
     fleet.terminals.map(async (terminal) => {
-      while (proceed()) await terminal.step(fen(random.integer(PURCHASE_FEN_MIN, PURCHASE_FEN_MAX)));
+      while (proceed()) {
+        await terminal.step(fen(random.integer(PURCHASE_FEN_MIN, PURCHASE_FEN_MAX)));
+        if (paceMs > 0) await new Promise((resolve) => setTimeout(resolve, paceMs));
+      }
     }),
   );
 }

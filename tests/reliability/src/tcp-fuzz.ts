@@ -13,6 +13,8 @@ import type { SeededRandom } from './seeded-random.ts';
 export const HOSTILE_REACTION_WAIT_MS = 400;
 /** Delay between bytes of a trickled frame: slow, but far inside the gateway's idle timeout. */
 export const TRICKLE_BYTE_INTERVAL_MS = 5;
+/** Hostile connections in flight at once while fuzzing (each waits for the gateway's reaction). */
+export const HOSTILE_CONCURRENCY = 25;
 /** Connections one flood opens at once (the gateway allows 20,000; the machine's file limits less). */
 export const FLOOD_CONNECTIONS = 300;
 /** The 2-byte length prefix can announce at most this; the CUP POS limit is far lower. */

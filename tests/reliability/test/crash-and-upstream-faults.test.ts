@@ -18,6 +18,7 @@ import {
   invariantsHold,
   prepareFleet,
   profileFromEnvironment,
+  SCENARIO_PLATFORM_ENVIRONMENT,
   SeededRandom,
   scanForCardData,
   seedFromEnvironment,
@@ -48,7 +49,10 @@ const scenarioPans: string[] = [];
 
 before(async () => {
   process.stdout.write(`reliability seed ${seed} (RELIABILITY_SEED=${seed} replays), profile ${profile.name}\n`);
-  platform = await startPlatformUnderTest({ AUTHORIZATION_UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) });
+  platform = await startPlatformUnderTest({
+    ...SCENARIO_PLATFORM_ENVIRONMENT,
+    AUTHORIZATION_UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS),
+  });
 });
 
 after(async () => {

@@ -38,6 +38,7 @@ import {
   floodConnections,
   GATEWAY_HOST,
   GATEWAY_TCP_PORT,
+  HOSTILE_CONCURRENCY,
   hostileBodies,
   invariantFigures,
   invariantsHold,
@@ -49,6 +50,7 @@ import {
   randomBodyFrame,
   randomBytesFrame,
   routeName,
+  SCENARIO_PLATFORM_ENVIRONMENT,
   SeededRandom,
   scanForCardData,
   seedFromEnvironment,
@@ -63,8 +65,17 @@ const TARGET = { host: GATEWAY_HOST, port: GATEWAY_TCP_PORT };
 const REPLY_TIMEOUT_MS = 20_000;
 /** Half-open frames left hanging on the terminal port for the rest of the file. */
 const HALF_OPEN_CONNECTIONS = 50;
-/** How long poison events get to be retried and dead-lettered. */
-const DEAD_LETTER_WAIT_MS = 60_000;
+/** Connections and pipelined requests of the throttling flood: 8 x 60 = 480, above the burst of 400. */
+const THROTTLE_CONNECTIONS = 8;
+const THROTTLE_REQUESTS_PER_CONNECTION = 60;
+/** At 200 requests/s the bucket holds enough for one purchase again well within this. */
+const THROTTLE_RECOVERY_MS = 1_000;
+/** Consumers retry a poison event with backoff before dead-lettering it; the file's other tests run meanwhile. */
+const DEAD_LETTER_WAIT_MS = 120_000;
+/** The background fleet's pause between purchases: steady traffic within the cards' daily count limits. */
+const BACKGROUND_PACE_MS = 300;
+/** Attempts to get the replay test's original purchase approved (risk may refuse under machine load). */
+const REPLAY_ORIGINAL_ATTEMPTS_MAX = 5;
 
 const profile = profileFromEnvironment();
 const seed = seedFromEnvironment();
@@ -80,14 +91,16 @@ let victim: { merchantId: string; terminalId: string };
 let victimCard: SimulatedCard;
 const halfOpen: Socket[] = [];
 const pans: string[] = [];
+const poisoned: string[] = [];
 
 before(async () => {
   process.stdout.write(`reliability seed ${seed} (RELIABILITY_SEED=${seed} replays), profile ${profile.name}\n`);
-  platform = await startPlatformUnderTest();
+  platform = await startPlatformUnderTest(SCENARIO_PLATFORM_ENVIRONMENT);
+  poisoned.push(...(await injectPoisonEvents()));
   background = await prepareFleet(2, 300);
   pans.push(...background.pans);
   backgroundStartedAtMs = Date.now();
-  backgroundDone = driveWhile(background, () => backgroundRunning, random);
+  backgroundDone = driveWhile(background, () => backgroundRunning, random, BACKGROUND_PACE_MS);
   const onboarded = await onboardMerchantWithTerminal(310);
   victim = { merchantId: onboarded.merchantId, terminalId: onboarded.terminalId };
   connection = await TerminalConnection.open(GATEWAY_HOST, GATEWAY_TCP_PORT);
@@ -107,10 +120,8 @@ after(async () => {
 });
 
 test("a replayed MAC'd purchase answers 94 and is charged once, also on a new session", async () => {
+  const { captured, stan } = await approvedCapture();
   const before = await cardBalanceFen(victimCard.pan);
-  const { request, stan } = terminal.buildFinancial('PURCHASE', victimCard, fen(1_234), undefined, {});
-  const captured = terminal.encode(request);
-  expect.equal((await connection.exchange(captured, stan, REPLY_TIMEOUT_MS)).message.fields.get(39), '00');
   expect.equal((await connection.exchange(captured, stan, REPLY_TIMEOUT_MS)).message.fields.get(39), '94');
   const otherConnection = await TerminalConnection.open(GATEWAY_HOST, GATEWAY_TCP_PORT);
   try {
@@ -122,8 +133,19 @@ test("a replayed MAC'd purchase answers 94 and is charged once, also on a new se
   } finally {
     otherConnection.close();
   }
-  expect.equal(await cardBalanceFen(victimCard.pan), before - 1_234n);
+  expect.equal(await cardBalanceFen(victimCard.pan), before, 'the replays charged nothing');
 });
+
+/** A purchase approved once, with the exact bytes the terminal sent for it. */
+async function approvedCapture(): Promise<{ captured: Buffer; stan: string }> {
+  for (let attempt = 0; attempt < REPLAY_ORIGINAL_ATTEMPTS_MAX; attempt++) {
+    const { request, stan } = terminal.buildFinancial('PURCHASE', victimCard, fen(1_234), undefined, {});
+    const captured = terminal.encode(request);
+    const answer = await connection.exchange(captured, stan, REPLY_TIMEOUT_MS);
+    if (answer.message.fields.get(39) === '00') return { captured, stan };
+  }
+  throw new Error(`no purchase approved in ${REPLAY_ORIGINAL_ATTEMPTS_MAX} attempts`);
+}
 
 test('hostile frames, floods and half-open connections at the terminal port harm no one', async (t) => {
   const victimBalance = await cardBalanceFen(victimCard.pan);
@@ -146,6 +168,38 @@ test('hostile frames, floods and half-open connections at the terminal port harm
   expect.equal((await terminal.echo()).responseCode, '00', 'a well-behaved terminal is still served');
   const path = writeResults('tcp-fuzz', seed, { ...tally, halfOpen: HALF_OPEN_CONNECTIONS, flooded });
   t.diagnostic(`figures in ${path}`);
+});
+
+test('a terminal flooding requests past its rate is answered 96 and served again once it slows down', async (t) => {
+  const flood = [];
+  const connections: TerminalConnection[] = [];
+  const properBatch = terminal.batchNumber;
+  terminal.batchNumber = '999999';
+  try {
+    for (let index = 0; index < THROTTLE_CONNECTIONS; index++) {
+      const flooding = await TerminalConnection.open(GATEWAY_HOST, GATEWAY_TCP_PORT);
+      connections.push(flooding);
+      for (let request = 0; request < THROTTLE_REQUESTS_PER_CONNECTION; request++) {
+        // A wrong batch number is refused (77) right after the rate check: the flood never reaches authorization.
+        const { request: message, stan } = terminal.buildFinancial('PURCHASE', victimCard, fen(100), undefined, {});
+        flood.push(flooding.exchange(terminal.encode(message), stan, REPLY_TIMEOUT_MS));
+      }
+    }
+  } finally {
+    terminal.batchNumber = properBatch;
+  }
+  const codes: Record<string, number> = {};
+  for (const answer of await Promise.allSettled(flood)) {
+    const code = answer.status === 'fulfilled' ? String(answer.value.message.fields.get(39)) : 'no-answer';
+    codes[code] = (codes[code] ?? 0) + 1;
+  }
+  for (const flooding of connections) flooding.close();
+  const path = writeResults('terminal-throttle', seed, { sent: flood.length, codes });
+  t.diagnostic(`figures in ${path}`);
+  expect.ok((codes['96'] ?? 0) > 0, `the flood was throttled: ${JSON.stringify(codes)}`);
+  expect.ok((codes['77'] ?? 0) > 0, 'the burst before the limit passed the rate check');
+  await new Promise((resolve) => setTimeout(resolve, THROTTLE_RECOVERY_MS));
+  expect.equal((await terminal.purchase(victimCard, fen(100))).responseCode, '00', 'served again after slowing down');
 });
 
 test('every HTTP route refuses missing, forged, expired and foreign tokens; no hostile body causes a 5xx', async (t) => {
@@ -202,24 +256,33 @@ test('every HTTP route refuses missing, forged, expired and foreign tokens; no h
   expect.deepEqual(failures, []);
 });
 
-test('poison events go to a dead-letter table with the reason while consumers keep going', async (t) => {
-  const poisoned = await injectPoisonEvents();
+test('poison events are dead-lettered with the reason by every consumer that received them, never swallowed', async (t) => {
+  expect.equal(poisoned.length, 2, 'both poison events were written');
   const deadline = Date.now() + DEAD_LETTER_WAIT_MS;
-  let deadLetters = await deadLettersOf(poisoned);
-  while (deadLetters.length < poisoned.length && Date.now() < deadline) {
+  let receipts = await poisonReceipts(poisoned);
+  while (!receipts.every((receipt) => receipt.deadLettered) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    deadLetters = await deadLettersOf(poisoned);
+    receipts = await poisonReceipts(poisoned);
   }
-  const path = writeResults('poison-events', seed, { injected: poisoned.length, deadLetters });
+  const deadLetters = await deadLettersOf(poisoned);
+  const path = writeResults('poison-events', seed, { injected: poisoned.length, receipts, deadLetters });
   t.diagnostic(`figures in ${path}`);
   for (const eventId of poisoned) {
-    const letters = deadLetters.filter((letter) => letter.eventId === eventId);
-    expect.ok(letters.length > 0, `poison event ${eventId} was dead-lettered`);
+    const received = receipts.filter((receipt) => receipt.eventId === eventId);
+    expect.ok(received.length > 0, `poison event ${eventId} reached its consumers`);
     expect.ok(
-      letters.every((letter) => letter.reason.length > 0),
-      'every dead letter says why',
+      received.every((receipt) => !receipt.processed),
+      'no consumer swallowed a poison event as processed',
+    );
+    expect.ok(
+      received.every((receipt) => receipt.deadLettered),
+      `every consumer dead-lettered ${eventId}: ${JSON.stringify(received)}`,
     );
   }
+  expect.ok(
+    deadLetters.every((letter) => letter.reason.length > 0),
+    'every dead letter says why',
+  );
 });
 
 test('other terminals were served throughout: nothing lost or doubled, no card data anywhere', async (t) => {
@@ -295,11 +358,14 @@ function optional<K extends string>(
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 }
 
+/** Field 1 with wire type 7, which no protobuf decoder accepts (random bytes sometimes decode). */
+const POISON_PAYLOAD = Uint8Array.from([0x0f, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+
 /** Undecodable payloads with real event types on the topics the consumers read. */
 async function injectPoisonEvents(): Promise<string[]> {
   const injections = [
     { schema: 'authorization', topic: 'authorization.events', type: 'acquirer.authorization.v1.TransactionApproved' },
-    { schema: 'merchant', topic: 'merchant.events', type: 'acquirer.merchant.v1.MerchantStatusChanged' },
+    { schema: 'merchant', topic: 'merchant.events', type: 'acquirer.merchant.v1.MerchantChanged' },
   ];
   const ids: string[] = [];
   for (const injection of injections) {
@@ -311,7 +377,7 @@ async function injectPoisonEvents(): Promise<string[]> {
     try {
       await client.query(`SET search_path TO "${injection.schema}"`);
       const [event] = await writeOutboxEvents(client, [
-        { topic: injection.topic, key: victim.merchantId, type: injection.type, payload: random.bytes(64) },
+        { topic: injection.topic, key: `poison-${injection.schema}`, type: injection.type, payload: POISON_PAYLOAD },
       ]);
       if (event !== undefined) ids.push(event.id);
     } finally {
@@ -319,6 +385,50 @@ async function injectPoisonEvents(): Promise<string[]> {
     }
   }
   return ids;
+}
+
+/** Per consumer group that received a poison event: processed (wrongly), dead-lettered, or still retrying. */
+async function poisonReceipts(eventIds: readonly string[]) {
+  const client = new pg.Client({ connectionString: platform.databaseUrl });
+  await client.connect();
+  try {
+    const schemas = await client.query<{ schema: string }>(
+      `SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'inbox' AND table_schema <> 'bus'`,
+    );
+    const receipts: Array<{
+      group: string;
+      eventId: string;
+      processed: boolean;
+      deadLettered: boolean;
+      failedAttempts: number;
+    }> = [];
+    for (const { schema } of schemas.rows) {
+      const rows = await client.query<{
+        consumer_group: string;
+        event_id: string;
+        processed: boolean;
+        dead: boolean;
+        failed_attempts: number;
+      }>(
+        `SELECT consumer_group, event_id::text AS event_id, processed_at IS NOT NULL AS processed,
+                dead_lettered_at IS NOT NULL AS dead, failed_attempts
+           FROM "${schema}".inbox WHERE event_id::text = ANY($1)`,
+        [eventIds],
+      );
+      for (const row of rows.rows) {
+        receipts.push({
+          group: `${schema}/${row.consumer_group}`,
+          eventId: row.event_id,
+          processed: row.processed,
+          deadLettered: row.dead,
+          failedAttempts: row.failed_attempts,
+        });
+      }
+    }
+    return receipts;
+  } finally {
+    await client.end();
+  }
 }
 
 async function deadLettersOf(
