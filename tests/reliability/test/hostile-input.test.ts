@@ -151,13 +151,16 @@ test('hostile frames, floods and half-open connections at the terminal port harm
   const victimBalance = await cardBalanceFen(victimCard.pan);
   const tally = emptyHostileTally();
   for (let index = 0; index < HALF_OPEN_CONNECTIONS; index++) halfOpen.push(await halfOpenConnection());
-  for (let index = 0; index < profile.fuzzFrames; index++) {
-    const kind = random.pick(['random-bytes', 'random-body', 'oversized-length', 'mutated-purchase'] as const);
-    const outcome = await sendHostile(TARGET, kind, hostileFrame(kind));
-    if (kind === 'oversized-length') expect.ok(outcome.closedByGateway, 'an oversized length closes the connection');
-    if (kind === 'mutated-purchase')
-      expect.ok(!outcome.responseCodes.includes('00'), 'a mutated frame is never approved');
-    countOutcome(tally, outcome);
+  for (let sent = 0; sent < profile.fuzzFrames; sent += HOSTILE_CONCURRENCY) {
+    const kinds = Array.from({ length: Math.min(HOSTILE_CONCURRENCY, profile.fuzzFrames - sent) }, () =>
+      random.pick(['random-bytes', 'random-body', 'oversized-length', 'mutated-purchase'] as const),
+    );
+    const outcomes = await Promise.all(kinds.map((kind) => sendHostile(TARGET, kind, hostileFrame(kind))));
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'oversized-length') expect.ok(outcome.closedByGateway, 'an oversized length closes');
+      expect.ok(!outcome.responseCodes.includes('00'), `a ${outcome.kind} frame is never approved`);
+      countOutcome(tally, outcome);
+    }
   }
   const trickled = await sendHostile(TARGET, 'trickled-valid', echoFrame(), { trickle: true });
   expect.deepEqual(trickled.responseCodes, ['00'], 'a frame trickled byte by byte is still answered');
