@@ -36,17 +36,14 @@ export interface TerminalSession {
 /** Moves a fresh simulator's trace counter past `lastStan` (the simulator numbers from 1). */
 export function resumeStan(terminal: TerminalSimulator, lastStan: number): void {
   assert(Number.isInteger(lastStan) && lastStan >= 0 && lastStan <= STAN_MAX, 'a STAN is 0..999999');
-  for (let used = 0; used < lastStan; used++) terminal.nextStan();
+  terminal.continueAfterStan(lastStan);
 }
 
-/**
- * The STAN the terminal used last, for storing where a session stopped. Drawing the next number
- * spends it inside this simulator, which is why this is only called when the session is over.
- */
+/** The STAN the terminal used last, for storing where a session stopped. */
 export function lastStanOf(terminal: TerminalSimulator): number {
-  const next = Number(terminal.nextStan());
-  assert(next >= 1 && next <= STAN_MAX, 'the simulator numbers 1..999999');
-  return next === 1 ? STAN_MAX : next - 1;
+  const last = terminal.lastStan;
+  assert(last >= 0 && last <= STAN_MAX, 'the simulator numbers 1..999999');
+  return last;
 }
 
 export async function openTerminalSession(options: TerminalSessionOptions): Promise<TerminalSession> {

@@ -90,6 +90,17 @@ export class TerminalSimulator {
     return this.#mak !== undefined;
   }
 
+  /** The last STAN used (0 before the first message): what a terminal keeps across restarts. */
+  get lastStan(): number {
+    return this.#stan;
+  }
+
+  /** Continues numbering after `lastStan`, as a terminal does after a restart. */
+  continueAfterStan(lastStan: number): void {
+    if (!Number.isInteger(lastStan) || lastStan < 0 || lastStan > 999_999) throw new Error('a STAN is 0..999999');
+    this.#stan = lastStan;
+  }
+
   nextStan(): string {
     this.#stan = (this.#stan % 999_999) + 1;
     return String(this.#stan).padStart(6, '0');
