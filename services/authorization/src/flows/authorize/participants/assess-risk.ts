@@ -35,7 +35,9 @@ export const assessRisk: Participant = {
       return Vote.ABORTED | Vote.NO_JOIN;
     }
     if (decision.outcome === 'approve' || decision.outcome === 'approve_and_flag') {
-      ctx.riskReservationId = decision.reservationId;
+      // Risk answers an approval that reserved nothing (a balance inquiry, limits skipped by its
+      // failure policy) with an empty reservation id: there is nothing to confirm or release.
+      ctx.riskReservationId = decision.reservationId === '' ? undefined : decision.reservationId;
       ctx.riskFlagged = decision.outcome === 'approve_and_flag';
       return Vote.PREPARED;
     }

@@ -151,6 +151,17 @@ test('check-amount-rules: refund over the remaining amount, completion over 115%
   expect.equal(voidOld.ctx.declineReason, 'original_not_eligible');
 });
 
+test('assess-risk: an approval without a reservation id confirms and releases nothing', async () => {
+  const unreserved = setup();
+  unreserved.doubles.risk.decide = () => ({ outcome: 'approve', reservationId: '', firedRules: [] });
+  expect.ok(isPrepared(await prepared(unreserved.ctx, unreserved.deps, assessRisk)));
+  expect.equal(unreserved.ctx.riskReservationId, undefined);
+  await assessRisk.commit?.(unreserved.ctx, unreserved.deps);
+  await assessRisk.abort?.(unreserved.ctx, unreserved.deps);
+  expect.equal(unreserved.doubles.risk.confirmed.length, 0);
+  expect.equal(unreserved.doubles.risk.released.length, 0);
+});
+
 test('assess-risk: approve joins (so abort releases), decline carries risk code, timeout fails closed or open', async () => {
   const approved = setup();
   const vote = await prepared(approved.ctx, approved.deps, assessRisk);
