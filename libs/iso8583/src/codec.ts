@@ -571,15 +571,30 @@ function writeField(spec: MessageSpec, out: Buffer, fieldOffset: number, fieldNu
   if (lengthKind !== KIND_FIXED) offset = writeLengthPrefix(spec, out, offset, lengthKind, value.length);
   if (typeof value !== 'string') return writeBinary(out, offset, value);
   if (encodingCode <= ENC_Z) return writeBcd(out, offset, value, encodingCode, fieldNumber);
-  // Validating and writing in one loop avoids a native call per field for the short text fields.
-  const digitsOnly = encodingCode === ENC_N_ASCII;
-  for (let index = 0; index < value.length; index++) {
+  if (encodingCode === ENC_N_ASCII) return writeAsciiDigits(out, offset, value, fieldNumber);
+  return writeLatin1(out, offset, value, fieldNumber);
+}
+
+// Validating and writing in one loop avoids a native call per field for the short text fields; one
+// loop per character class keeps the per-character test a single comparison.
+function writeAsciiDigits(out: Buffer, offset: number, value: string, fieldNumber: number): number {
+  const length = value.length;
+  for (let index = 0; index < length; index++) {
+    const digit = value.charCodeAt(index) - CHAR_CODE_ZERO;
+    if (digit >>> 0 > 9) throw new IsoCodecError('BAD_CHARACTER', fieldNumber, index, 'character not allowed');
+    out[offset + index] = digit + CHAR_CODE_ZERO;
+  }
+  return offset + length;
+}
+
+function writeLatin1(out: Buffer, offset: number, value: string, fieldNumber: number): number {
+  const length = value.length;
+  for (let index = 0; index < length; index++) {
     const charCode = value.charCodeAt(index);
-    const allowed = digitsOnly ? isDigitCharCode(charCode) : charCode <= 0xff;
-    if (!allowed) throw new IsoCodecError('BAD_CHARACTER', fieldNumber, index, 'character not allowed');
+    if (charCode > 0xff) throw new IsoCodecError('BAD_CHARACTER', fieldNumber, index, 'character not allowed');
     out[offset + index] = charCode;
   }
-  return offset + value.length;
+  return offset + length;
 }
 
 function nibbleAt(value: string, index: number, allowSeparator: boolean, fieldNumber: number): number {
