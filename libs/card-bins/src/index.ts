@@ -44,3 +44,4 @@ export class BinTable {
 }
 
 export const defaultBinTable = new BinTable(binTableData.rows as readonly BinRow[]);
+export { luhnCheckDigit, maskPan, passesLuhn } from './card-number.ts';

@@ -5,32 +5,17 @@
  */
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { assert } from '@acq/assert';
+import { maskPan as maskCardNumber, passesLuhn } from '@acq/card-bins';
 
 const PAN_PATTERN = /^[0-9]{12,19}$/;
 
 export function isWellFormedPan(pan: string): boolean {
-  return PAN_PATTERN.test(pan) && luhnValid(pan);
-}
-
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let index = digits.length - 1; index >= 0; index -= 1) {
-    let digit = digits.charCodeAt(index) - 48;
-    if (digit < 0 || digit > 9) return false;
-    if (double) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-    double = !double;
-  }
-  return digits.length > 0 && sum % 10 === 0;
+  return PAN_PATTERN.test(pan) && passesLuhn(pan);
 }
 
 export function maskPan(pan: string): string {
   assert(PAN_PATTERN.test(pan), 'maskPan needs a PAN');
-  return `${pan.slice(0, 6)}${'*'.repeat(pan.length - 10)}${pan.slice(-4)}`;
+  return maskCardNumber(pan);
 }
 
 /** Imported once per key: re-importing raw key bytes on every HMAC costs more than the HMAC itself. */

@@ -3,6 +3,7 @@
  * account balance of a debit card or the open-to-buy (remaining credit limit) of a credit card.
  * Pre-auth holds reserve part of it; availableFen = balanceFen - holdsFen.
  */
+import { luhnCheckDigit } from '@acq/card-bins';
 import { assert } from '@acq/assert';
 import type { Fen } from '@acq/money';
 
@@ -46,39 +47,7 @@ export function availableFen(card: Card): Fen {
   return available as Fen;
 }
 
-/** Luhn (mod 10) check of a digit string. */
-export function isLuhnValid(digits: string): boolean {
-  if (!/^[0-9]+$/.test(digits)) return false;
-  return luhnSum(digits, false) % 10 === 0;
-}
-
-/** The digit that makes payloadDigits + digit pass the Luhn check. */
-export function luhnCheckDigit(payloadDigits: string): string {
-  assert(/^[0-9]+$/.test(payloadDigits), 'Luhn payload must be digits');
-  const sum = luhnSum(payloadDigits, true);
-  return ((10 - (sum % 10)) % 10).toString();
-}
-
-function luhnSum(digits: string, doubleRightmost: boolean): number {
-  let sum = 0;
-  let double = doubleRightmost;
-  for (let index = digits.length - 1; index >= 0; index -= 1) {
-    let value = digits.charCodeAt(index) - 48;
-    if (double) {
-      value *= 2;
-      if (value > 9) value -= 9;
-    }
-    sum += value;
-    double = !double;
-  }
-  return sum;
-}
-
-/** First six and last four digits; the only form of a PAN that leaves the simulator's memory. */
-export function maskPan(pan: string): string {
-  assert(pan.length >= 10, 'a PAN has at least 10 digits to mask');
-  return `${pan.slice(0, 6)}${'*'.repeat(pan.length - 10)}${pan.slice(-4)}`;
-}
+export { luhnCheckDigit, passesLuhn as isLuhnValid, maskPan } from '@acq/card-bins';
 
 /** True when the card's YYMM expiry is before the current YYMM (cards are valid through their month). */
 export function isPastExpiry(expiry: string, currentYearMonth: string): boolean {
