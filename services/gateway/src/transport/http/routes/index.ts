@@ -11,6 +11,7 @@ import { qrCodeRoutes } from './qr-codes.ts';
 import { qrPaymentRoutes } from './qr.ts';
 import { riskRoutes } from './risk.ts';
 import { settlementCardRoutes } from './settlement-card.ts';
+import { settlementRoutes } from './settlement.ts';
 import { terminalRoutes } from './terminals.ts';
 
 export const ROUTE_PLUGINS: readonly { readonly name: string; readonly plugin: RoutePlugin }[] = [
@@ -21,4 +22,5 @@ export const ROUTE_PLUGINS: readonly { readonly name: string; readonly plugin: R
   { name: 'qr-payments', plugin: qrPaymentRoutes },
   { name: 'settlement-card', plugin: settlementCardRoutes },
   { name: 'risk', plugin: riskRoutes },
+  { name: 'settlement', plugin: settlementRoutes },
 ];
