@@ -49,3 +49,4 @@ export function encryptTrackData(tdk: Buffer, track: string): string {
 export function decryptTrackData(tdk: Buffer, track: string): string {
   return decryptTrackWithKey(new DesEcbKey(tdk), track);
 }
+export { createSealer, deriveKey, type Sealer } from './sealer.ts';
