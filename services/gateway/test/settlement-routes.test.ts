@@ -368,4 +368,82 @@ describe('reconciliation (operators)', () => {
     assert.equal(response.statusCode, 200);
     assert.deepEqual(response.json(), { items: [] });
   });
+
+  it('runs the reconciliation against an empty clearing file; every platform sale is an exception', async () => {
+    const run = await post('/v1/reconciliation/2026-03-02/run', bearer(operatorToken), {});
+    assert.equal(run.statusCode, 200);
+    assert.equal(run.json().platformOnlyCount, 6);
+    assert.equal(run.json().matchedAmountFen, '0');
+    const summary = await get('/v1/reconciliation/2026-03-02', bearer(operatorToken));
+    assert.deepEqual(summary.json(), run.json());
+    const open = (await get('/v1/reconciliation/2026-03-02/exceptions', bearer(operatorToken))).json().items;
+    assert.equal(open.length, 6);
+    const asShop = await post('/v1/reconciliation/2026-03-02/run', asMerchant(SHOP), {});
+    assert.equal(asShop.statusCode, 403);
+  });
+
+  it('resolves an exception once, naming the operator from the token', async () => {
+    const open = (await get('/v1/reconciliation/2026-03-02/exceptions', bearer(operatorToken))).json().items;
+    const target = open.find((item: { txnId: string }) => item.txnId === 'txn_r1');
+    const url = `/v1/reconciliation/exceptions/${target.exceptionId}/resolution`;
+    const noAmount = await post(url, bearer(operatorToken), { action: 'adjust', note: 'late presentment' });
+    assert.equal(noAmount.statusCode, 400);
+    const accepted = await post(url, bearer(operatorToken), { action: 'accept', note: 'network file late' });
+    assert.equal(accepted.statusCode, 200);
+    assert.deepEqual([accepted.json().state, accepted.json().resolvedBy], ['resolved', 'op_alice']);
+    const again = await post(url, bearer(operatorToken), { action: 'accept', note: 'network file late' });
+    assert.equal(again.json().state, 'resolved');
+    const resolved = await get('/v1/reconciliation/2026-03-02/exceptions?state=resolved', bearer(operatorToken));
+    assert.deepEqual(
+      resolved.json().items.map((item: { txnId: string }) => item.txnId),
+      ['txn_r1'],
+    );
+    const unknown = await post('/v1/reconciliation/exceptions/rex_nothing/resolution', bearer(operatorToken), {
+      action: 'accept',
+      note: 'n/a',
+    });
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(errorCodeOf(unknown), 'EXCEPTION_NOT_FOUND');
+  });
+});
+
+describe('settlement operations (operators)', () => {
+  it('runs T1 for a date once: a second run pays nothing', async () => {
+    const first = await post('/v1/settlement/t1-runs', bearer(operatorToken), { settlementDate: '2026-03-03' });
+    assert.equal(first.statusCode, 200);
+    assert.ok(first.json().payoutCount >= 1, first.body);
+    const second = await post('/v1/settlement/t1-runs', bearer(operatorToken), { settlementDate: '2026-03-03' });
+    assert.deepEqual(second.json(), { merchantCount: 0, payoutCount: 0, failedMerchantIds: [] });
+    const asShop = await post('/v1/settlement/t1-runs', asMerchant(SHOP), { settlementDate: '2026-03-03' });
+    assert.equal(asShop.statusCode, 403);
+  });
+
+  it('overrides the calendar for a date and refuses an override without a reason', async () => {
+    const url = '/v1/settlement/calendar/2026-03-07';
+    const response = await app.inject({
+      method: 'PUT',
+      url,
+      headers: bearer(operatorToken),
+      payload: { isBusinessDay: true, reason: 'make-up working day' },
+    });
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(response.json(), { date: '2026-03-07', isBusinessDay: true });
+    const noReason = await app.inject({
+      method: 'PUT',
+      url,
+      headers: bearer(operatorToken),
+      payload: { isBusinessDay: true, reason: '' },
+    });
+    assert.equal(noReason.statusCode, 400);
+  });
+
+  it('rechecks only stuck payouts', async () => {
+    const [payout] = (await get(`/v1/merchants/${T0_SHOP}/payouts`, bearer(operatorToken))).json().items;
+    const notStuck = await post(`/v1/payouts/${payout.payoutId}/recheck`, bearer(operatorToken), {});
+    assert.equal(notStuck.statusCode, 400);
+    assert.equal(errorCodeOf(notStuck), 'INVALID_INPUT');
+    const unknown = await post('/v1/payouts/po_nothing/recheck', bearer(operatorToken), {});
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(errorCodeOf(unknown), 'PAYOUT_NOT_FOUND');
+  });
 });

@@ -9,6 +9,7 @@ import { merchantRoutes } from './merchants.ts';
 import { onboardingRoutes } from './onboarding.ts';
 import { qrCodeRoutes } from './qr-codes.ts';
 import { qrPaymentRoutes } from './qr.ts';
+import { reconciliationRoutes } from './reconciliation.ts';
 import { riskRoutes } from './risk.ts';
 import { settlementCardRoutes } from './settlement-card.ts';
 import { settlementRoutes } from './settlement.ts';
@@ -23,4 +24,5 @@ export const ROUTE_PLUGINS: readonly { readonly name: string; readonly plugin: R
   { name: 'settlement-card', plugin: settlementCardRoutes },
   { name: 'risk', plugin: riskRoutes },
   { name: 'settlement', plugin: settlementRoutes },
+  { name: 'reconciliation', plugin: reconciliationRoutes },
 ];

@@ -1,21 +1,19 @@
 /**
  * Money routes (DESIGN section 6): a merchant's balance, transactions with their fee line, payouts, D0
- * withdrawal, statements as CSV, bills and their repayment; and the operators' reconciliation views.
+ * withdrawal, statements as CSV, bills and their repayment (operator routes: reconciliation.ts).
  * Thin: validate, call the settlement service over gRPC, present. Settlement refusals carry a stable
- * code in `x-error-code` on a gRPC status class; they are mapped to HTTP once, in `settlementCall`
+ * code in `x-error-code` on a gRPC status class; they are mapped to HTTP once, in `settlementCaller`
  * (FAILED_PRECONDITION is a business refusal, 422, as services/settlement/src/transport/http-routes.md
  * documents).
  */
 import { type ServiceError as GrpcServiceError, status } from '@grpc/grpc-js';
-import { createClient, ServiceError, type UnaryMethod } from '@acq/grpc';
-import {
-  type Balance,
-  type Bill,
-  type Payout,
-  type ReconciliationException,
-  type ReconciliationRun,
-  type Repayment,
-  type SettlementTransaction,
+import { ServiceError, type UnaryMethod } from '@acq/grpc';
+import type {
+  Balance,
+  Bill,
+  Payout,
+  Repayment,
+  SettlementTransaction,
   SettlementServiceClient,
 } from '@acq/proto/settlement/v1/settlement.ts';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
@@ -26,14 +24,9 @@ import { AUTHENTICATED_ERRORS, errorResponses, FenString, MerchantId, Timestamp 
 
 declare module '../route-context.ts' {
   interface HttpClients {
-    /** Optional until the gateway's main wires SETTLEMENT_GRPC_URL; without it these routes answer 503. */
+    /** Optional so an edge built without it (tests, partial deployments) answers 503 on these routes. */
     readonly settlement?: SettlementServiceClient;
   }
-}
-
-/** For the gateway's main: `settlement: createSettlementClient(config.SETTLEMENT_GRPC_URL)`. */
-export function createSettlementClient(address: string): SettlementServiceClient {
-  return createClient(SettlementServiceClient, address);
 }
 
 export const SETTLEMENT_ROUTE_LIMITS = {
@@ -70,12 +63,12 @@ export function settlementRefusalOf(error: unknown): unknown {
   return new HttpError(statusCode, error.code, message);
 }
 
-type SettlementCall = <Request, Response>(
+export type SettlementCall = <Request, Response>(
   method: (client: SettlementServiceClient) => UnaryMethod<Request, Response>,
   request: Request,
 ) => Promise<Response>;
 
-function settlementCaller(clients: HttpClients, call: RouteContext['call']): SettlementCall {
+export function settlementCaller(clients: HttpClients, call: RouteContext['call']): SettlementCall {
   return async (method, request) => {
     const client = clients.settlement;
     if (client === undefined) {
@@ -93,12 +86,12 @@ function settlementCaller(clients: HttpClients, call: RouteContext['call']): Set
 // Schemas.
 
 /** Integer fen that may be negative (a refund's net, an adjustment), as a digit string. */
-const SignedFenString = Type.String({ pattern: '^(0|-?[1-9][0-9]{0,17})$', examples: ['-2000'] });
+export const SignedFenString = Type.String({ pattern: '^(0|-?[1-9][0-9]{0,17})$', examples: ['-2000'] });
 /** A positive amount to move, in fen. */
 const PositiveFenString = Type.String({ pattern: '^[1-9][0-9]{0,17}$', examples: ['5000'] });
 const IdempotencyKey = Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
 const ResourceId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
-const IsoDate = Type.String({
+export const IsoDate = Type.String({
   pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$',
   examples: ['2026-03-02'],
 });
@@ -114,7 +107,6 @@ type MerchantParams = Static<typeof MerchantParams>;
 const TransactionParams = Type.Object({ merchantId: MerchantId, txnId: ResourceId }, strict);
 const StatementParams = Type.Object({ merchantId: MerchantId, period: StatementPeriod }, strict);
 const BillParams = Type.Object({ merchantId: MerchantId, billId: ResourceId }, strict);
-const DateParams = Type.Object({ date: IsoDate }, strict);
 
 const TransactionQuery = Type.Object(
   {
@@ -133,11 +125,6 @@ const BillQuery = Type.Object(
   },
   strict,
 );
-const ExceptionQuery = Type.Object(
-  { state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('all')])) },
-  strict,
-);
-
 const WithdrawalBody = Type.Object({ amountFen: PositiveFenString, idempotencyKey: IdempotencyKey }, strict);
 const RepaymentBody = Type.Object(
   {
@@ -191,7 +178,7 @@ const TransactionPage = Type.Object(
   { items: Type.Array(TransactionView), nextCursor: Type.Union([Type.String(), Type.Null()]) },
   strict,
 );
-const PayoutView = Type.Object(
+export const PayoutView = Type.Object(
   {
     payoutId: Type.String(),
     kind: Type.String({ examples: ['t0', 't1', 'd0'] }),
@@ -237,40 +224,10 @@ const RepaymentView = Type.Object(
   },
   strict,
 );
-const ReconciliationView = Type.Object(
-  {
-    clearingDate: Type.String(),
-    matchedCount: Type.Integer({ minimum: 0 }),
-    platformOnlyCount: Type.Integer({ minimum: 0 }),
-    networkOnlyCount: Type.Integer({ minimum: 0 }),
-    amountMismatchCount: Type.Integer({ minimum: 0 }),
-    matchedAmountFen: SignedFenString,
-  },
-  strict,
-);
-const ExceptionView = Type.Object(
-  {
-    exceptionId: Type.String(),
-    clearingDate: Type.String(),
-    category: Type.String(),
-    rrn: Type.String(),
-    txnId: Type.Union([Type.String(), Type.Null()]),
-    merchantId: Type.Union([Type.String(), Type.Null()]),
-    platformAmountFen: SignedFenString,
-    networkAmountFen: SignedFenString,
-    state: Type.String(),
-    resolution: Type.Union([Type.String(), Type.Null()]),
-    adjustmentFen: SignedFenString,
-    resolvedBy: Type.Union([Type.String(), Type.Null()]),
-  },
-  strict,
-);
-const ExceptionList = Type.Object({ items: Type.Array(ExceptionView) }, strict);
-
 // ---------------------------------------------------------------------------------------------------
 // Presenters: protobuf -> JSON (bigint -> digit strings, epoch ms -> ISO 8601, '' -> null).
 
-const textOrNull = (text: string): string | null => (text === '' ? null : text);
+export const textOrNull = (text: string): string | null => (text === '' ? null : text);
 
 function balanceView(balance: Balance): Static<typeof BalanceView> {
   return {
@@ -309,7 +266,7 @@ function transactionView(txn: SettlementTransaction): Static<typeof TransactionV
   };
 }
 
-function payoutView(payout: Payout): Static<typeof PayoutView> {
+export function payoutView(payout: Payout): Static<typeof PayoutView> {
   return {
     payoutId: payout.payoutId,
     kind: payout.kind,
@@ -353,34 +310,6 @@ function repaymentView(repayment: Repayment): Static<typeof RepaymentView> {
   };
 }
 
-function reconciliationView(run: ReconciliationRun): Static<typeof ReconciliationView> {
-  return {
-    clearingDate: run.clearingDate,
-    matchedCount: run.matchedCount,
-    platformOnlyCount: run.platformOnlyCount,
-    networkOnlyCount: run.networkOnlyCount,
-    amountMismatchCount: run.amountMismatchCount,
-    matchedAmountFen: run.matchedAmountFen.toString(),
-  };
-}
-
-function exceptionView(item: ReconciliationException): Static<typeof ExceptionView> {
-  return {
-    exceptionId: item.exceptionId,
-    clearingDate: item.clearingDate,
-    category: item.category,
-    rrn: item.rrn,
-    txnId: textOrNull(item.txnId),
-    merchantId: textOrNull(item.merchantId),
-    platformAmountFen: item.platformAmountFen.toString(),
-    networkAmountFen: item.networkAmountFen.toString(),
-    state: item.state,
-    resolution: textOrNull(item.resolution),
-    adjustmentFen: item.adjustmentFen.toString(),
-    resolvedBy: textOrNull(item.resolvedBy),
-  };
-}
-
 /** The time window of a transaction list: default the last 24 h, `from` before `to`, bounded length. */
 export function transactionWindowOf(
   query: { from?: string | undefined; to?: string | undefined },
@@ -399,17 +328,16 @@ export function transactionWindowOf(
 }
 
 const ownMerchant = { kind: 'operator_or_own_merchant', merchantIdParam: 'merchantId' } as const;
-const operatorOnly = { kind: 'operator' } as const;
 const merchantTags = ['settlement'];
-const operatorTags = ['reconciliation'];
 
-function routeSchema(summary: string, parts: Record<string, TSchema>, responses: Record<number, TSchema>) {
-  return {
-    tags: merchantTags,
-    summary,
-    ...parts,
-    response: { ...responses, ...errorResponses(...AUTHENTICATED_ERRORS) },
-  };
+/** A route's OpenAPI schema: its parts, its success responses and the errors every authenticated route can answer. */
+export function routeSchema(
+  tags: readonly string[],
+  summary: string,
+  parts: Record<string, TSchema>,
+  responses: Record<number, TSchema>,
+) {
+  return { tags: [...tags], summary, ...parts, response: { ...responses, ...errorResponses(...AUTHENTICATED_ERRORS) } };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -424,6 +352,7 @@ const merchantReadRoutes: RoutePlugin = async (app, { clients, call }) => {
     {
       config: { access: ownMerchant },
       schema: routeSchema(
+        merchantTags,
         'Balance: available, pending T1, in payout, arrears, T0 quota',
         { params: MerchantParams },
         { 200: BalanceView },
@@ -437,6 +366,7 @@ const merchantReadRoutes: RoutePlugin = async (app, { clients, call }) => {
     {
       config: { access: ownMerchant },
       schema: routeSchema(
+        merchantTags,
         'Transactions in a time window (default the last 24 h), paged with a cursor',
         { params: MerchantParams, querystring: TransactionQuery },
         { 200: TransactionPage },
@@ -460,6 +390,7 @@ const merchantReadRoutes: RoutePlugin = async (app, { clients, call }) => {
     {
       config: { access: ownMerchant },
       schema: routeSchema(
+        merchantTags,
         'One transaction with its fee line (receipt data)',
         { params: TransactionParams },
         { 200: TransactionView },
@@ -476,6 +407,7 @@ const merchantReadRoutes: RoutePlugin = async (app, { clients, call }) => {
     {
       config: { access: ownMerchant },
       schema: routeSchema(
+        merchantTags,
         'Payouts (T0, T1, D0)',
         { params: MerchantParams, querystring: LimitQuery },
         { 200: PayoutList },
@@ -500,6 +432,7 @@ const merchantPayoutRoutes: RoutePlugin = async (app, { clients, call }) => {
     {
       config: { access: ownMerchant },
       schema: routeSchema(
+        merchantTags,
         'D0 withdrawal of available funds (idempotent by idempotencyKey); poll payouts for its outcome',
         { params: MerchantParams, body: WithdrawalBody },
         { 201: PayoutView, ...errorResponses(409, 422) },
@@ -520,6 +453,7 @@ const merchantPayoutRoutes: RoutePlugin = async (app, { clients, call }) => {
     {
       config: { access: ownMerchant },
       schema: routeSchema(
+        merchantTags,
         'Statement (对账单) for a day (YYYY-MM-DD) or a month (YYYY-MM) as CSV with opening, closing and totals',
         { params: StatementParams },
         { 200: Type.String({ description: 'text/csv; charset=utf-8' }) },
@@ -545,6 +479,7 @@ const merchantBillRoutes: RoutePlugin = async (app, { clients, call }) => {
     {
       config: { access: ownMerchant },
       schema: routeSchema(
+        merchantTags,
         'Bills: open (default), paid or all',
         { params: MerchantParams, querystring: BillQuery },
         { 200: BillList },
@@ -565,6 +500,7 @@ const merchantBillRoutes: RoutePlugin = async (app, { clients, call }) => {
     {
       config: { access: ownMerchant },
       schema: routeSchema(
+        merchantTags,
         'Repay a bill by bank card, wallet or from settlement (idempotent); 202 while the debit is unknown',
         { params: BillParams, body: RepaymentBody },
         { 201: RepaymentView, 202: RepaymentView, ...errorResponses(409, 422) },
@@ -599,53 +535,8 @@ const merchantBillRoutes: RoutePlugin = async (app, { clients, call }) => {
   );
 };
 
-/** Operators: the reconciliation of a clearing date against the network's file, and its exceptions. */
-const reconciliationRoutes: RoutePlugin = async (app, { clients, call }) => {
-  const settle = settlementCaller(clients, call);
-
-  app.get<{ Params: Static<typeof DateParams> }>(
-    '/v1/reconciliation/:date',
-    {
-      config: { access: operatorOnly },
-      schema: {
-        ...routeSchema(
-          'Reconciliation summary of a clearing date',
-          { params: DateParams },
-          { 200: ReconciliationView },
-        ),
-        tags: operatorTags,
-      },
-    },
-    async (request) =>
-      reconciliationView(await settle((s) => s.getReconciliation, { clearingDate: request.params.date })),
-  );
-
-  app.get<{ Params: Static<typeof DateParams>; Querystring: Static<typeof ExceptionQuery> }>(
-    '/v1/reconciliation/:date/exceptions',
-    {
-      config: { access: operatorOnly },
-      schema: {
-        ...routeSchema(
-          'Reconciliation exceptions of a clearing date: open (default), resolved or all',
-          { params: DateParams, querystring: ExceptionQuery },
-          { 200: ExceptionList },
-        ),
-        tags: operatorTags,
-      },
-    },
-    async (request) => {
-      const listed = await settle((s) => s.listReconciliationExceptions, {
-        clearingDate: request.params.date,
-        state: request.query.state ?? 'open',
-      });
-      return { items: listed.exceptions.map(exceptionView) };
-    },
-  );
-};
-
 export const settlementRoutes: RoutePlugin = async (app, context) => {
   await merchantReadRoutes(app, context);
   await merchantPayoutRoutes(app, context);
   await merchantBillRoutes(app, context);
-  await reconciliationRoutes(app, context);
 };
