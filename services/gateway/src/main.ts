@@ -10,6 +10,7 @@ import { channelReady, createClient } from '@acq/grpc';
 import { QrPaymentServiceClient } from '@acq/proto/authorization/v1/qr.ts';
 import { CardRegistryServiceClient } from '@acq/proto/card_registry/v1/card_registry.ts';
 import { RiskServiceClient } from '@acq/proto/risk/v1/risk.ts';
+import { SettlementServiceClient } from '@acq/proto/settlement/v1/settlement.ts';
 import { createOpsHandler, runService } from '@acq/service-kit';
 import { createAuthorizationClient } from './clients/authorization-client.ts';
 import { createMerchantClient, createMerchantServiceClient } from './clients/merchant-client.ts';
@@ -80,6 +81,7 @@ await runService({
       risk: createClient(RiskServiceClient, config.RISK_GRPC_URL),
       qrPayments: createClient(QrPaymentServiceClient, config.AUTHORIZATION_GRPC_URL),
       cardRegistry: createClient(CardRegistryServiceClient, config.CARD_REGISTRY_GRPC_URL),
+      settlement: createClient(SettlementServiceClient, config.SETTLEMENT_GRPC_URL),
     };
     const http = await buildHttpApp({
       clients: { merchant: merchantService, ...areaClients },
