@@ -210,6 +210,12 @@ describe('payouts and D0 withdrawal', () => {
     const replay = await post(`/v1/merchants/${T0_SHOP}/withdrawals`, asMerchant(T0_SHOP), body);
     assert.equal(replay.statusCode, 201);
     assert.equal(replay.json().payoutId, first.json().payoutId);
+    const reused = await post(`/v1/merchants/${T0_SHOP}/withdrawals`, asMerchant(T0_SHOP), {
+      amountFen: '4000',
+      idempotencyKey: body.idempotencyKey,
+    });
+    assert.equal(reused.statusCode, 409);
+    assert.equal(errorCodeOf(reused), 'IDEMPOTENCY_KEY_REUSED');
     const tooMuch = await post(`/v1/merchants/${T0_SHOP}/withdrawals`, asMerchant(T0_SHOP), {
       amountFen: '999999',
       idempotencyKey: 'withdraw-0002',

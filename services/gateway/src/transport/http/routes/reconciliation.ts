@@ -107,7 +107,7 @@ function exceptionView(item: ReconciliationException): Static<typeof ExceptionVi
   };
 }
 
-/** Reading and running the reconciliation of a clearing date. */
+/** Reading the reconciliation of a clearing date. */
 const reconciliationReadRoutes: RoutePlugin = async (app, { clients, call }) => {
   const settle = settlementCaller(clients, call);
 
@@ -145,6 +145,11 @@ const reconciliationReadRoutes: RoutePlugin = async (app, { clients, call }) => 
       return { items: listed.exceptions.map(exceptionView) };
     },
   );
+};
+
+/** Running the reconciliation of a date on demand, and resolving its exceptions. */
+const reconciliationActionRoutes: RoutePlugin = async (app, { clients, call }) => {
+  const settle = settlementCaller(clients, call);
 
   app.post<{ Params: DateParams }>(
     '/v1/reconciliation/:date/run',
@@ -162,11 +167,6 @@ const reconciliationReadRoutes: RoutePlugin = async (app, { clients, call }) => 
         await settle((s) => s.reconcileClearingFile, { clearingDate: request.params.date, fileText: '' }),
       ),
   );
-};
-
-/** Operator decisions: resolving an exception, a T1 run, calendar overrides, a stuck payout's recheck. */
-const settlementOperationRoutes: RoutePlugin = async (app, { clients, call }) => {
-  const settle = settlementCaller(clients, call);
 
   app.post<{ Params: Static<typeof ExceptionParams>; Body: Static<typeof ResolutionBody> }>(
     '/v1/reconciliation/exceptions/:exceptionId/resolution',
@@ -191,6 +191,11 @@ const settlementOperationRoutes: RoutePlugin = async (app, { clients, call }) =>
       return exceptionView(resolved);
     },
   );
+};
+
+/** Operator settlement operations: a T1 run, calendar overrides, a stuck payout's recheck. */
+const settlementOperationRoutes: RoutePlugin = async (app, { clients, call }) => {
+  const settle = settlementCaller(clients, call);
 
   app.post<{ Body: Static<typeof T1RunBody> }>(
     '/v1/settlement/t1-runs',
@@ -253,5 +258,6 @@ const settlementOperationRoutes: RoutePlugin = async (app, { clients, call }) =>
 
 export const reconciliationRoutes: RoutePlugin = async (app, context) => {
   await reconciliationReadRoutes(app, context);
+  await reconciliationActionRoutes(app, context);
   await settlementOperationRoutes(app, context);
 };

@@ -343,7 +343,7 @@ export function routeSchema(
 // ---------------------------------------------------------------------------------------------------
 // Routes.
 
-/** Balance, transactions and payouts: the read side of a merchant's money. */
+/** Balance and transactions: the read side of a merchant's money. */
 const merchantReadRoutes: RoutePlugin = async (app, { clients, call }) => {
   const settle = settlementCaller(clients, call);
 
@@ -401,6 +401,11 @@ const merchantReadRoutes: RoutePlugin = async (app, { clients, call }) => {
         await settle((s) => s.getTransaction, { merchantId: request.params.merchantId, txnId: request.params.txnId }),
       ),
   );
+};
+
+/** Payouts, D0 withdrawal and the statement download. */
+const merchantPayoutRoutes: RoutePlugin = async (app, { clients, call }) => {
+  const settle = settlementCaller(clients, call);
 
   app.get<{ Params: MerchantParams; Querystring: Static<typeof LimitQuery> }>(
     '/v1/merchants/:merchantId/payouts',
@@ -421,11 +426,6 @@ const merchantReadRoutes: RoutePlugin = async (app, { clients, call }) => {
       return { items: listed.payouts.map(payoutView) };
     },
   );
-};
-
-/** D0 withdrawal and the statement download. */
-const merchantPayoutRoutes: RoutePlugin = async (app, { clients, call }) => {
-  const settle = settlementCaller(clients, call);
 
   app.post<{ Params: MerchantParams; Body: Static<typeof WithdrawalBody> }>(
     '/v1/merchants/:merchantId/withdrawals',
