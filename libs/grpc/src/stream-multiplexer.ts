@@ -82,9 +82,16 @@ export class StreamMultiplexer<Request, Response> {
     if (lane?.stream === undefined) return Promise.reject(new StreamUnavailableError('no stream connected'));
     const stream = lane.stream;
     return new Promise<Response>((resolve, reject) => {
+      // Node runs expired timers before it reads sockets: after the event loop was blocked (GC, a
+      // busy CPU) the deadline would fire ahead of an answer already waiting on the socket. The
+      // timer therefore gives I/O one turn (setImmediate runs after the poll phase) before it
+      // declares the outcome unknown.
       const timer = setTimeout(() => {
-        this.#pending.delete(correlationId);
-        reject(new StreamOutcomeUnknownError(`no answer within ${timeoutMs} ms`));
+        setImmediate(() => {
+          if (this.#pending.get(correlationId)?.timer !== timer) return; // answered meanwhile
+          this.#pending.delete(correlationId);
+          reject(new StreamOutcomeUnknownError(`no answer within ${timeoutMs} ms`));
+        });
       }, timeoutMs);
       this.#pending.set(correlationId, { resolve, reject, timer, lane });
       stream.write(request);
