@@ -293,7 +293,7 @@ async function settlementRows(txnId: string): Promise<LedgerRow[]> {
   return result.rows;
 }
 
-test('the ledger books a paid QR order and its partial refund like a card purchase and refund', async () => {
+test('the ledger and the monthly statement include a paid QR order and its partial refund like card payments', async () => {
   const order = await createOrder('wechat', 2_000);
   await userPays(await walletUser('wechat', 5_000), order.codeUrl);
   await eventually('SUCCESS', async () => ((await orderStatus(order.orderId)) === 'SUCCESS' ? true : undefined));
@@ -318,5 +318,12 @@ test('the ledger books a paid QR order and its partial refund like a card purcha
     'SELECT count(*)::int AS n FROM settlement.transfers WHERE reference = $1',
     [order.orderId],
   );
-  expect.ok((postings.rows[0]?.n ?? 0) > 0, 'the purchase has ledger postings (which statements list)');
+  expect.ok((postings.rows[0]?.n ?? 0) > 0, 'the purchase has ledger postings');
+  // Statements follow the Beijing business calendar (UTC+8).
+  const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+  const statement = await fetch(`${GATEWAY_HTTP_URL}/v1/merchants/${onboarded.merchantId}/statements/${month}.csv`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect.equal(statement.status, 200);
+  expect.ok((await statement.text()).includes(order.orderId), 'the monthly statement lists the QR payment');
 });
