@@ -146,7 +146,12 @@ function errorCode(error: unknown): string {
 async function withBudget<T>(work: Promise<T>, budgetMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new AssessTimeout(`risk budget of ${budgetMs} ms exceeded`)), budgetMs);
+    // Expired timers run before Node reads sockets: after a blocked event loop the budget would
+    // fire ahead of a Redis reply already waiting. One setImmediate lets that reply win first.
+    timer = setTimeout(
+      () => setImmediate(() => reject(new AssessTimeout(`risk budget of ${budgetMs} ms exceeded`))),
+      budgetMs,
+    );
   });
   try {
     return await Promise.race([work, timeout]);
