@@ -114,7 +114,9 @@ function decisionOf(response: AssessResponse): RiskDecision {
 }
 
 function releaseReasonOf(reason: string): ReleaseReason {
-  if (reason === 'upstream_timeout' || reason === 'budget_exhausted') return ReleaseReason.RELEASE_REASON_TIMED_OUT;
+  if (reason === 'upstream_timeout' || reason === 'budget_exhausted' || reason === 'risk_unavailable') {
+    return ReleaseReason.RELEASE_REASON_TIMED_OUT;
+  }
   return ReleaseReason.RELEASE_REASON_DECLINED_UPSTREAM;
 }
 

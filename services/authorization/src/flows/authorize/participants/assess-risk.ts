@@ -7,6 +7,12 @@
 import { assert } from '@acq/assert';
 import { type Participant, Vote } from '../participant.ts';
 
+/** Risk's reservation id for a transaction (its contract: `rsv_<txn_id>`, so a retry never reserves twice). */
+export function riskReservationIdOf(txnId: string): string {
+  assert(txnId.length > 0, 'reservations are named after their transaction');
+  return `rsv_${txnId}`;
+}
+
 export const assessRisk: Participant = {
   name: 'assess-risk',
   stepTimeoutMs: (deps) => deps.settings.riskTimeoutMs + 20,
@@ -44,7 +50,10 @@ export const assessRisk: Participant = {
     // Risk did not answer in its budget (or is down): fail closed unless configured to fail open.
     if (deps.settings.riskFailOpen) return Vote.PREPARED | Vote.NO_JOIN;
     ctx.decline('risk_unavailable');
-    return Vote.ABORTED | Vote.NO_JOIN;
+    // Risk may have reserved counters before its answer came too late: join, so abort releases the
+    // reservation risk names after the transaction instead of leaving it to risk's sweeper.
+    ctx.riskReservationId = riskReservationIdOf(ctx.txnId);
+    return Vote.ABORTED;
   },
   async commit(ctx, deps) {
     if (ctx.riskReservationId === undefined) return;

@@ -177,8 +177,16 @@ test('assess-risk: approve joins (so abort releases), decline carries risk code,
   expect.equal(declined.ctx.externalResponseCode, '65');
   const silent = setup();
   silent.doubles.risk.decide = () => ({ outcome: 'timeout' });
-  expect.equal(isPrepared(await prepared(silent.ctx, silent.deps, assessRisk)), false);
+  const silentVote = await prepared(silent.ctx, silent.deps, assessRisk);
+  expect.equal(isPrepared(silentVote), false);
   expect.equal(silent.ctx.declineReason, 'risk_unavailable');
+  // A late answer may have reserved counters: the timed-out step joins and its abort releases them.
+  expect.ok(joins(silentVote));
+  await assessRisk.abort?.(silent.ctx, silent.deps);
+  expect.deepEqual(silent.doubles.risk.released.at(-1), {
+    reservationId: `rsv_${silent.ctx.txnId}`,
+    reason: 'risk_unavailable',
+  });
   const open = setup();
   open.doubles.risk.decide = () => ({ outcome: 'timeout' });
   const openDeps = { ...open.deps, settings: { ...open.deps.settings, riskFailOpen: true } };
