@@ -46,6 +46,9 @@ export async function startPlatformUnderTest(
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+    // The largest risk budget authorization accepts: these tests check behaviour, and a CI machine
+    // running other suites can delay an event loop past the 20 ms production default.
+    RISK_TIMEOUT_MS: '50',
     ...extraEnvironment,
   };
   const logs: string[] = [];

@@ -31,7 +31,6 @@ const startedAtMs = Date.now();
 before(async () => {
   platform = await startPlatformUnderTest({
     AUTHORIZATION_UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS),
-    RISK_TIMEOUT_MS: '50',
   });
   connection = await TerminalConnection.open('127.0.0.1', 8583);
 });

@@ -106,6 +106,28 @@ test('refund (partial, cumulative not above the original) and pre-auth with comp
   expect.equal(completion.responseCode, '00');
 });
 
+test('pre-auth void and completion void; a terminal that has not signed in gets A0', async () => {
+  const card = await createCard({ balanceFen: 90_000, kind: 'credit' });
+  const preauth = await terminal.preauth(card, fen(30_000));
+  expect.equal(preauth.responseCode, '00');
+  const preauthVoid = await terminal.void(preauth, card);
+  expect.equal(preauthVoid.responseCode, '00');
+  const second = await terminal.preauth(card, fen(10_000));
+  const completion = await terminal.completion(second, card, fen(9_000));
+  expect.equal(completion.responseCode, '00');
+  const completionVoid = await terminal.void(completion, card);
+  expect.equal(completionVoid.responseCode, '00');
+  const fresh = await onboardMerchantWithTerminal(3);
+  const notSignedIn = new TerminalSimulator(connection, {
+    terminalId: fresh.terminalId,
+    merchantNumber: fresh.merchantNumber,
+    tmkHex: fresh.tmkHex,
+  });
+  const refused = await notSignedIn.purchase({ pan: card.pan, expiryYymm: card.expiryYymm }, fen(100));
+  expect.equal(refused.responseCode, 'A0');
+  expect.equal(refused.processingRequirement, 3);
+});
+
 test('an unknown terminal gets 97 and a wrong MAC gets A0', async () => {
   const stranger = new TerminalSimulator(connection, {
     terminalId: 'ZZ999999',
@@ -141,8 +163,23 @@ test('batch settlement: matching totals answer 1, a terminal that lost a record 
   const { request, stan } = otherTerminal.buildFinancial('PURCHASE', card, fen(999), undefined, {});
   expect.equal((await connection.exchange(otherTerminal.encode(request), stan, 20_000)).message.fields.get(39), '00');
   expect.equal((await otherTerminal.purchase(card, fen(1_000))).responseCode, '00');
+  const unbalancedBatch = otherTerminal.batchNumber;
   const unbalanced = await otherTerminal.settle();
   expect.equal(String(unbalanced.response.fields.get(48)).charAt(30), '2');
+  // An unbalanced batch is followed by its batch upload (0320), counted against the settled batch.
+  const uploadStan = otherTerminal.nextStan();
+  const upload = {
+    mti: '0320',
+    fields: new Map<number, string>([
+      [11, uploadStan],
+      [41, other.terminalId],
+      [42, other.merchantNumber],
+      [48, '01'],
+      [60, `00${unbalancedBatch}201`],
+    ]),
+  };
+  const uploaded = await connection.exchange(otherTerminal.encode(upload), uploadStan, 20_000);
+  expect.equal(uploaded.message.fields.get(39), '00');
 });
 
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {

@@ -31,6 +31,15 @@ import { parseTerminalRequest, type TerminalRequest } from '../../domain/termina
 import { AUTHORIZATION_DEADLINE_MS } from '../../limits.ts';
 import type { UnknownOutcomeReversals } from './unknown-outcome-reversals.ts';
 
+/**
+ * Requests that may carry a batch other than the current one: a reversal of a transaction from before
+ * a settlement, and the batch upload (0320) that follows an unbalanced settlement of that batch.
+ */
+const KINDS_OF_AN_EARLIER_BATCH: ReadonlySet<number> = new Set([
+  TransactionKind.TRANSACTION_KIND_REVERSAL,
+  TransactionKind.TRANSACTION_KIND_BATCH_UPLOAD,
+]);
+
 export interface TerminalHandlerDependencies {
   hsm: Hsm;
   contexts: TerminalContextCache;
@@ -152,10 +161,7 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
       throttled.add(1);
       return refusal(frame.message, RESPONSE_CODE.switchFailure);
     }
-    if (
-      request.batchNumber !== context.batchNumber &&
-      request.request.kind !== TransactionKind.TRANSACTION_KIND_REVERSAL
-    ) {
+    if (request.batchNumber !== context.batchNumber && !KINDS_OF_AN_EARLIER_BATCH.has(request.request.kind)) {
       return refusal(frame.message, RESPONSE_CODE.batchNumberMismatch, PROCESSING_REQUIREMENT.signInAgain);
     }
     correlationCounter = (correlationCounter + 1) % Number.MAX_SAFE_INTEGER;
