@@ -8,3 +8,11 @@ export {
 export { type TestDatabase, testDatabase } from './test-database.ts';
 export { type TestKafka, testKafka } from './test-kafka.ts';
 export { type TestRedis, testRedis } from './test-redis.ts';
+export {
+  freePort,
+  type NetworkSimProcess,
+  networkSimAvailable,
+  type ServiceProcess,
+  startNetworkSim,
+  startServiceProcess,
+} from './service-process.ts';

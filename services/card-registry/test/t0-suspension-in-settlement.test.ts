@@ -67,7 +67,7 @@ before(async () => {
       CARD_REGISTRY_GRPC_URL: `127.0.0.1:${services.registry.grpcPort}`,
       NETWORK_SIM_HTTP_URL: services.sim.httpUrl,
     },
-    `http://127.0.0.1:${opsPort}`,
+    `http://127.0.0.1:${opsPort}/readyz`,
   );
   settlementClient = createClient(SettlementServiceClient, `127.0.0.1:${grpcPort}`);
 });

@@ -1,11 +1,9 @@
 // Goal: payouts and repayment debits work against the real network-sim bank API (async results, in-doubt answers, insufficient funds) and pay each payout once; method: network-sim started as a child process on free ports, settlement flows with the HTTP bank client, the bank's own transfer records checked.
 import { strict as expect } from 'node:assert';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { fen } from '@acq/money';
+import { type NetworkSimProcess, startNetworkSim } from '@acq/testkit';
 import { createAccountNumberCipher } from '../src/clients/account-number-cipher.ts';
 import { NetworkSimBankClient } from '../src/clients/network-sim-bank-client.ts';
 import { advanceDuePayouts } from '../src/flows/advance-payouts.ts';
@@ -18,23 +16,11 @@ import { readPayout } from '../src/store/payout-store.ts';
 import { checkLedgerInvariants } from './support/ledger-invariants.ts';
 import { createHarness, type Harness } from './support/harness.ts';
 
-const NETWORK_SIM_MAIN = fileURLToPath(new URL('../../network-sim/src/main.ts', import.meta.url));
-const SIMULATOR_START_POLLS_MAX = 300;
 const cipher = createAccountNumberCipher(Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex'));
 
 let harness: Harness;
-let simulator: ChildProcess;
-let baseUrl = '';
+let simulator: NetworkSimProcess;
 let context: SettlementContext;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 async function simulatorCall(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const init: RequestInit = { method, signal: AbortSignal.timeout(5_000) };
@@ -42,7 +28,7 @@ async function simulatorCall(method: string, path: string, body?: unknown): Prom
     init.headers = { 'content-type': 'application/json' };
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(`${baseUrl}${path}`, init);
+  const response = await fetch(`${simulator.httpUrl}${path}`, init);
   const text = await response.text();
   return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
 }
@@ -72,33 +58,12 @@ async function settlePayouts(): Promise<void> {
 }
 
 before(async () => {
-  const httpPort = await freePort();
-  const isoPort = await freePort();
-  baseUrl = `http://127.0.0.1:${httpPort}`;
-  simulator = spawn(process.execPath, [NETWORK_SIM_MAIN], {
-    env: {
-      ...process.env,
-      NETWORK_SIM_HTTP_PORT: String(httpPort),
-      NETWORK_SIM_ISO_PORT: String(isoPort),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  // Starting network-sim can take many seconds on a loaded machine.
-  let ready = false;
-  for (let attempt = 0; attempt < SIMULATOR_START_POLLS_MAX && !ready; attempt += 1) {
-    ready = await fetch(`${baseUrl}/bank/faults`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (!ready) await sleep(200);
-  }
-  if (!ready) throw new Error('network-sim did not start');
+  simulator = await startNetworkSim();
   harness = await createHarness(new Date().toISOString());
   context = {
     ...harness.context,
     bank: new NetworkSimBankClient({
-      baseUrl,
+      baseUrl: simulator.httpUrl,
       timeoutMs: 1_000,
       revealAccountNumber: (sealed) => cipher.open(sealed),
       walletMerchantId: 'acquirer-platform',
@@ -106,7 +71,7 @@ before(async () => {
   };
 });
 after(async () => {
-  simulator.kill('SIGTERM');
+  await simulator.stop();
   await harness.close();
 });
 
