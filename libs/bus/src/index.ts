@@ -12,7 +12,7 @@ export {
   type OutboxEventInput,
   PROTOBUF_CONTENT_TYPE,
 } from './event.ts';
-export type { EventHandler } from './handler-span.ts';
+export type { BatchEventHandler, EventHandler, EventHandlers } from './handler-span.ts';
 export { purgeInbox } from './inbox-retention.ts';
 export { parseBrokerList } from './kafka-client.ts';
 export * as busLimits from './limits.ts';

@@ -2,7 +2,12 @@ import { assert } from '@acq/assert';
 import { describeError, isRetryableTransactionError, type Logger, quoteIdentifier, withTransaction } from '@acq/db';
 import type pg from 'pg';
 import { type BusEvent, eventColumns } from './event.ts';
-import { type EventHandler, runHandlerInTraceContext } from './handler-span.ts';
+import {
+  type BatchEventHandler,
+  type EventHandlers,
+  runBatchHandlerInTraceContext,
+  runHandlerInTraceContext,
+} from './handler-span.ts';
 import {
   CONSUMER_RETRY_BACKOFF_MS_BASE,
   CONSUMER_RETRY_BACKOFF_MS_MAX,
@@ -10,12 +15,11 @@ import {
   ERROR_TEXT_LENGTH_MAX,
 } from './limits.ts';
 
-export interface ProcessEventBatchOptions {
+export interface ProcessEventBatchOptions extends EventHandlers {
   /** The consumer's pool and schema: inbox and dead_letter live there, next to its business tables. */
   pool: pg.Pool;
   schema: string;
   group: string;
-  handler: EventHandler;
   retryCountMax: number;
   logger: Logger;
   /** Runs in the processing transaction after the handlers, e.g. to store the next log offset. */
@@ -35,6 +39,9 @@ interface InboxState {
   finished: boolean;
 }
 
+/** How a slice runs: the batch handler once for all its events, or a handler call per event. */
+type SliceMode = 'whole' | 'per_event';
+
 /** Thrown inside the processing transaction to roll it back and say which event failed. */
 class HandlerFailure extends Error {
   readonly index: number;
@@ -44,20 +51,33 @@ class HandlerFailure extends Error {
   }
 }
 
+/** Thrown when a batch handler fails for several events at once: which one is at fault is unknown. */
+class BatchFailure extends Error {
+  constructor(cause: unknown) {
+    super('batch handler failed', { cause });
+  }
+}
+
 /**
  * Idempotent, ordered processing of one batch from one partition (STYLE section 6):
- * 1. read the inbox state; events already finished are duplicates and are skipped;
+ * 1. read the inbox state of the whole batch (one statement); finished events are duplicates and skipped;
  * 2. commit started_attempts + 1 for the events about to run (a crash leaves started > failed);
- * 3. in one transaction lock the inbox rows, run the handlers on the transaction client, mark the
- *    rows processed and store the position; a handler error rolls it all back, is counted in
- *    failed_attempts, and the events before it are redone without it. The failing event stops the
- *    batch (per-key order) until retryCountMax, then goes to dead_letter with the reason.
+ * 3. in one transaction lock the inbox rows, run the handler (once per event, or the batch handler
+ *    once for the batch) on the transaction client, mark the rows processed and store the position;
+ *    a handler error rolls it all back. A failed batch handler call is retried event by event to
+ *    find the failing event. The failure is counted in failed_attempts, and the events before it
+ *    are redone without it. The failing event stops the batch (per-key order) until retryCountMax,
+ *    then goes to dead_letter with the reason.
  */
 export async function processEventBatch(
   options: ProcessEventBatchOptions,
   events: readonly BusEvent[],
 ): Promise<ProcessEventBatchResult> {
   assert(options.retryCountMax >= 1 && options.retryCountMax <= CONSUMER_RETRY_COUNT_MAX, 'retryCountMax out of range');
+  assert(
+    (options.handler === undefined) !== (options.batchHandler === undefined),
+    'exactly one of handler and batchHandler',
+  );
   if (events.length === 0) return { completedCount: 0, retryAfterMs: undefined };
   const states = await readInboxStates(options, events);
   const { sliceEnd, crashedBefore } = planSlice(events, states);
@@ -78,15 +98,38 @@ export async function processEventBatch(
     return { completedCount: slice.length, retryAfterMs: undefined };
   }
   await markStarted(options, slice, states);
+  let failure = await tryProcessSlice(options, slice, preferredMode(options));
+  if (failure instanceof BatchFailure) {
+    options.logger.warn(
+      { group: options.group, eventCount: slice.length, errorText: errorTextOf(failure.cause) },
+      'batch handler failed; retrying event by event',
+    );
+    failure = await tryProcessSlice(options, slice, 'per_event');
+    assert(!(failure instanceof BatchFailure), 'one event at a time never fails as a batch');
+  }
+  if (failure === undefined) return { completedCount: slice.length, retryAfterMs: undefined };
+  return recoverFromHandlerFailure(options, slice, failure);
+}
+
+function preferredMode(options: ProcessEventBatchOptions): SliceMode {
+  return options.batchHandler === undefined ? 'per_event' : 'whole';
+}
+
+/** Runs the slice in one transaction; a handler failure comes back as a value, anything else is thrown. */
+async function tryProcessSlice(
+  options: ProcessEventBatchOptions,
+  slice: readonly BusEvent[],
+  mode: SliceMode,
+): Promise<HandlerFailure | BatchFailure | undefined> {
   try {
     await withTransaction(options.pool, async (client) => {
-      await runHandlers(options, client, slice);
+      await runHandlers(options, client, slice, mode);
       await options.commitPosition?.(client, slice.length);
     });
-    return { completedCount: slice.length, retryAfterMs: undefined };
+    return undefined;
   } catch (error) {
-    if (!(error instanceof HandlerFailure)) throw error;
-    return recoverFromHandlerFailure(options, slice, error);
+    if (error instanceof HandlerFailure || error instanceof BatchFailure) return error;
+    throw error;
   }
 }
 
@@ -108,7 +151,7 @@ async function recoverFromHandlerFailure(
   // Redo the events before the failing one without it; if that fails too, nothing is lost: the
   // whole slice is simply retried on the next round.
   await withTransaction(options.pool, async (client) => {
-    await runHandlers(options, client, before);
+    await runHandlers(options, client, before, preferredMode(options));
     if (exhausted) await deadLetter(options, client, failed, `handler failed ${failedAttempts} times: ${errorText}`);
     await options.commitPosition?.(client, exhausted ? failure.index + 1 : failure.index);
   });
@@ -196,6 +239,7 @@ async function runHandlers(
   options: ProcessEventBatchOptions,
   client: pg.PoolClient,
   slice: readonly BusEvent[],
+  mode: SliceMode,
 ): Promise<void> {
   if (slice.length === 0) return;
   const inbox = `${quoteIdentifier(options.schema)}.inbox`;
@@ -204,29 +248,71 @@ async function runHandlers(
        AND processed_at IS NULL AND dead_lettered_at IS NULL ORDER BY event_id FOR UPDATE`,
     [options.group, slice.map((event) => event.id)],
   );
-  const runnable = new Set(locked.rows.map((row) => row.event_id));
-  const processedIds = new Set<string>();
+  const lockedIds = new Set(locked.rows.map((row) => row.event_id));
+  // Slice positions of the events to run: locked (not finished) and first of their id in the slice.
+  const runIndexes: number[] = [];
+  const runIds = new Set<string>();
   for (let index = 0; index < slice.length; index++) {
     const event = slice[index] as BusEvent;
-    if (!runnable.has(event.id) || processedIds.has(event.id)) continue;
-    try {
-      await runHandlerInTraceContext(options.handler, event, client, options.group);
-    } catch (error) {
-      // Deadlocks and serialization failures are the transaction's, not the event's: withTransaction
-      // retries the whole slice without counting a failure against the event.
-      if (isRetryableTransactionError(error)) throw error;
-      throw new HandlerFailure(index, error);
-    }
-    processedIds.add(event.id);
+    if (!lockedIds.has(event.id) || runIds.has(event.id)) continue;
+    runIds.add(event.id);
+    runIndexes.push(index);
   }
-  const duplicateCount = slice.length - processedIds.size;
+  const batchHandler = options.batchHandler;
+  if (mode === 'whole' && batchHandler !== undefined && runIndexes.length > 1) {
+    await runBatch(
+      options,
+      client,
+      batchHandler,
+      runIndexes.map((index) => slice[index] as BusEvent),
+    );
+  } else {
+    for (const index of runIndexes) await runOne(options, client, slice, index);
+  }
+  const duplicateCount = slice.length - runIds.size;
   if (duplicateCount > 0) options.logger.warn({ group: options.group, duplicateCount }, 'skipped duplicate events');
-  if (processedIds.size === 0) return;
+  if (runIds.size === 0) return;
   const marked = await client.query(
     `UPDATE ${inbox} SET processed_at = now() WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])`,
-    [options.group, [...processedIds]],
+    [options.group, [...runIds]],
   );
-  assert(marked.rowCount === processedIds.size, 'every processed event is marked in the inbox');
+  assert(marked.rowCount === runIds.size, 'every processed event is marked in the inbox');
+}
+
+async function runBatch(
+  options: ProcessEventBatchOptions,
+  client: pg.PoolClient,
+  batchHandler: BatchEventHandler,
+  events: readonly BusEvent[],
+): Promise<void> {
+  try {
+    await runBatchHandlerInTraceContext(batchHandler, events, client, options.group);
+  } catch (error) {
+    // Deadlocks and serialization failures are the transaction's, not an event's: withTransaction
+    // retries the whole slice without counting a failure.
+    if (isRetryableTransactionError(error)) throw error;
+    throw new BatchFailure(error);
+  }
+}
+
+async function runOne(
+  options: ProcessEventBatchOptions,
+  client: pg.PoolClient,
+  slice: readonly BusEvent[],
+  index: number,
+): Promise<void> {
+  const event = slice[index] as BusEvent;
+  try {
+    if (options.handler !== undefined) {
+      await runHandlerInTraceContext(options.handler, event, client, options.group);
+    } else {
+      assert(options.batchHandler !== undefined, 'a consumer has a handler or a batch handler');
+      await runBatchHandlerInTraceContext(options.batchHandler, [event], client, options.group);
+    }
+  } catch (error) {
+    if (isRetryableTransactionError(error)) throw error;
+    throw new HandlerFailure(index, error);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { startPostgresLogConsumer } from './consumers/postgres-log-consumer.ts';
 import type { Subscription } from './consumers/subscription.ts';
 import { DEFAULT_BUS_SCHEMA } from './bus-tables.ts';
 import { startInboxRetention } from './inbox-retention.ts';
-import type { EventHandler } from './handler-span.ts';
+import type { EventHandlers } from './handler-span.ts';
 import {
   CONSUMER_BATCH_SIZE_MAX,
   CONSUMER_PARTITION_LEASE_MS,
@@ -17,7 +17,7 @@ import {
 
 export type BusBackend = 'kafka' | 'postgres';
 
-export interface SubscribeOptions {
+export interface SubscribeOptions extends EventHandlers {
   /** The consumer's own pool and schema (its inbox and dead_letter tables live there). */
   pool: pg.Pool;
   schema: string;
@@ -28,8 +28,8 @@ export interface SubscribeOptions {
   brokers?: string[];
   /** Shared Postgres-log schema; `bus` unless a test isolates its own. */
   busSchema?: string;
-  /** Runs inside the consumer's transaction; its writes commit together with the inbox mark. */
-  handler: EventHandler;
+  // handler or batchHandler (exactly one) runs inside the consumer's transaction: its writes
+  // commit together with the inbox marks.
   retryCountMax: number;
   logger?: Logger;
   batchSizeMax?: number;
@@ -57,6 +57,10 @@ const DEFAULT_PARTITION_WORKER_COUNT = 2;
  */
 export async function subscribe(options: SubscribeOptions): Promise<Subscription> {
   assert(options.topics.length > 0, 'subscribe to at least one topic');
+  assert(
+    (options.handler === undefined) !== (options.batchHandler === undefined),
+    'exactly one of handler and batchHandler',
+  );
   assert(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/.test(options.group), 'group is a plain name');
   assert(options.retryCountMax >= 1 && options.retryCountMax <= CONSUMER_RETRY_COUNT_MAX, 'retryCountMax out of range');
   const batchSizeMax = options.batchSizeMax ?? DEFAULT_CONSUMER_BATCH_SIZE;
@@ -73,7 +77,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
     schema: options.schema,
     group: options.group,
     topics: options.topics,
-    handler: options.handler,
+    ...handlersOf(options),
     retryCountMax: options.retryCountMax,
     batchSizeMax,
     pollIntervalMs,
@@ -109,6 +113,13 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
       return stopped;
     },
   };
+}
+
+/** Copies the one handler given (exactOptionalPropertyTypes forbids passing the other as undefined). */
+function handlersOf(options: EventHandlers): EventHandlers {
+  if (options.batchHandler !== undefined) return { batchHandler: options.batchHandler };
+  assert(options.handler !== undefined, 'a consumer has a handler or a batch handler');
+  return { handler: options.handler };
 }
 
 function requireBrokers(brokers: string[] | undefined): string[] {

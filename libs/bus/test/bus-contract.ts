@@ -1,6 +1,7 @@
-// Shared contract for both bus backends (Postgres log and Kafka): rolled-back events are never
-// delivered, committed events survive a relay SIGKILLed mid-batch, consumers see per-key order,
-// and failing events are retried in order and then dead-lettered.
+// Shared contract for both bus backends (Postgres log and Kafka) and both handler kinds (one call
+// per event, or one batch handler call with a multi-row insert per batch): rolled-back events are
+// never delivered, committed events survive a relay SIGKILLed mid-batch, consumers see per-key
+// order, and failing events are retried in order and then dead-lettered.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { withTransaction } from '@acq/db';
@@ -8,7 +9,7 @@ import { type TestDatabase, testDatabase } from '@acq/testkit';
 import type pg from 'pg';
 import {
   type BusEvent,
-  type EventHandler,
+  type EventHandlers,
   type EventPublisher,
   ensureBusTables,
   type OutboxRelay,
@@ -39,14 +40,49 @@ export interface BackendUnderTest {
   tearDown(): Promise<void>;
 }
 
+/** How the contract's consumers take events: one handler call per event, or one per batch. */
+export type HandlerKind = 'per-event' | 'batch';
+
+/** Checks one event (throwing to refuse it) and returns the sequence to record. */
+type EventCheck = (event: BusEvent) => number;
+
+const recordSequence: EventCheck = (event) => decodeSequence(event.payload);
+
+/**
+ * The consumer's handlers for a check: per event, one insert per event; as a batch, every event is
+ * checked first and all are recorded with one multi-row insert, the way a batch consumer works.
+ */
+function handlersFor(kind: HandlerKind, check: EventCheck): EventHandlers {
+  const insertSql = `INSERT INTO received (event_id, event_key, sequence)
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[])`;
+  const insert = (client: pg.PoolClient, events: readonly BusEvent[], sequences: number[]) =>
+    client.query(insertSql, [events.map((event) => event.id), events.map((event) => event.key), sequences]);
+  if (kind === 'per-event') {
+    return {
+      handler: async (event, client) => {
+        await insert(client, [event], [check(event)]);
+      },
+    };
+  }
+  return {
+    batchHandler: async (events, client) => {
+      await insert(client, events, events.map(check));
+    },
+  };
+}
+
 interface ReceivedRow {
   event_key: string;
   sequence: number;
   event_id: string;
 }
 
-export function defineBusContract(name: string, setUp: (database: TestDatabase) => Promise<BackendUnderTest>): void {
-  describe(`bus contract: ${name}`, () => {
+export function defineBusContract(
+  name: string,
+  handlerKind: HandlerKind,
+  setUp: (database: TestDatabase) => Promise<BackendUnderTest>,
+): void {
+  describe(`bus contract: ${name}, ${handlerKind} handler`, () => {
     let database: TestDatabase;
     let backend: BackendUnderTest;
     const stoppers: (() => Promise<void>)[] = [];
@@ -88,25 +124,18 @@ export function defineBusContract(name: string, setUp: (database: TestDatabase) 
       topic: string,
       options: {
         group?: string;
-        handler?: EventHandler;
+        check?: EventCheck;
         retryCountMax?: number;
         logger?: ReturnType<typeof recordingLogger>;
       } = {},
     ): Promise<Subscription> {
-      const record: EventHandler = async (event: BusEvent, client) => {
-        await client.query('INSERT INTO received (event_id, event_key, sequence) VALUES ($1, $2, $3)', [
-          event.id,
-          event.key,
-          decodeSequence(event.payload),
-        ]);
-      };
       const subscription = await subscribe({
         ...backend.subscribeOptions,
         pool: consumer.pool,
         schema: consumer.schema,
         group: options.group ?? `${consumer.schema}-group`,
         topics: [topic],
-        handler: options.handler ?? record,
+        ...handlersFor(handlerKind, options.check ?? recordSequence),
         retryCountMax: options.retryCountMax ?? 5,
         logger: options.logger ?? recordingLogger(),
         batchSizeMax: 50,
@@ -229,7 +258,7 @@ export function defineBusContract(name: string, setUp: (database: TestDatabase) 
       ]);
       await withTransaction(producer.pool, (client) => writeOutboxEvents(client, events));
       let flakyFailuresLeft = 2;
-      const handler: EventHandler = async (event, client) => {
+      const check: EventCheck = (event) => {
         const sequence = decodeSequence(event.payload);
         if (event.key === 'poison-key' && sequence === 3)
           throw Object.assign(new Error('cannot apply event'), { code: 'TEST_POISON' });
@@ -237,14 +266,10 @@ export function defineBusContract(name: string, setUp: (database: TestDatabase) 
           flakyFailuresLeft--;
           throw new Error('dependency briefly unavailable');
         }
-        await client.query('INSERT INTO received (event_id, event_key, sequence) VALUES ($1, $2, $3)', [
-          event.id,
-          event.key,
-          sequence,
-        ]);
+        return sequence;
       };
       const logger = recordingLogger();
-      await startConsumer(consumer, topic, { handler, retryCountMax: 3, logger });
+      await startConsumer(consumer, topic, { check, retryCountMax: 3, logger });
       startRelay(producer.pool, producer.schema);
       await waitFor(
         'all but the poison event received',

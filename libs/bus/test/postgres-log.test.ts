@@ -1,9 +1,11 @@
-// Goal: the bus contract holds on the durable Postgres log. Method: run the shared contract with a
-// private bus schema, a real relay (also as a SIGKILLed child process) and two consumer replicas.
+// Goal: the bus contract holds on the durable Postgres log, for per-event and batch handlers.
+// Method: run the shared contract with a private bus schema, a real relay (also as a SIGKILLed
+// child process) and two consumer replicas.
+import type { TestDatabase } from '@acq/testkit';
 import { createPostgresLogPublisher, ensurePostgresLog } from '../src/index.ts';
-import { defineBusContract } from './bus-contract.ts';
+import { type BackendUnderTest, defineBusContract } from './bus-contract.ts';
 
-defineBusContract('postgres log', async (database) => {
+async function postgresLog(database: TestDatabase): Promise<BackendUnderTest> {
   const busSchema = await database.createSchema('bus');
   const pool = database.createPool(busSchema, { poolSizeMax: 4 });
   await ensurePostgresLog(pool, busSchema);
@@ -19,4 +21,7 @@ defineBusContract('postgres log', async (database) => {
     },
     async tearDown() {},
   };
-});
+}
+
+defineBusContract('postgres log', 'per-event', postgresLog);
+defineBusContract('postgres log', 'batch', postgresLog);

@@ -1,14 +1,13 @@
 import type { Logger } from '@acq/db';
 import type pg from 'pg';
-import type { EventHandler } from '../handler-span.ts';
+import type { EventHandlers } from '../handler-span.ts';
 
-export interface ConsumerOptions {
+export interface ConsumerOptions extends EventHandlers {
   /** The consumer's own pool and schema: inbox and dead_letter live there. */
   pool: pg.Pool;
   schema: string;
   group: string;
   topics: string[];
-  handler: EventHandler;
   retryCountMax: number;
   batchSizeMax: number;
   pollIntervalMs: number;
