@@ -25,6 +25,8 @@ export interface SupervisorOptions {
   environment: NodeJS.ProcessEnv;
   /** Where each prefixed log line goes; the local start prints to stdout. */
   writeLine(line: string): void;
+  /** Node flags per service (e.g. `--cpu-prof` for one service of a bench run); none by default. */
+  nodeArgumentsFor?(service: PlatformService): readonly string[];
 }
 
 /**
@@ -88,7 +90,8 @@ export class PlatformSupervisor {
 
   #spawn(entry: Supervised): void {
     const main = `${REPOSITORY_ROOT}services/${entry.service.name}/src/main.ts`;
-    const child = spawn(process.execPath, [main], {
+    const nodeArguments = this.#options.nodeArgumentsFor?.(entry.service) ?? [];
+    const child = spawn(process.execPath, [...nodeArguments, main], {
       cwd: REPOSITORY_ROOT,
       env: { ...this.#options.environment, ACQ_SUPERVISOR_PID: String(process.pid) },
       stdio: ['ignore', 'pipe', 'pipe'],

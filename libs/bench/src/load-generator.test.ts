@@ -5,28 +5,35 @@ import { strict as expect } from 'node:assert';
 import { TerminalConnection, TerminalSimulator } from '@acq/terminal-protocol';
 import { runLoad, startBareResponder } from './index.ts';
 
-test('open loop at 300/s for 1 s against the bare responder', async () => {
-  const responder = await startBareResponder();
+async function signedInTerminals(responderPort: number, tmkHex: string, count: number) {
   const terminals: TerminalSimulator[] = [];
   const connections: TerminalConnection[] = [];
-  for (let index = 0; index < 8; index++) {
-    const connection = await TerminalConnection.open('127.0.0.1', responder.port);
+  for (let index = 0; index < count; index++) {
+    const connection = await TerminalConnection.open('127.0.0.1', responderPort);
     connections.push(connection);
     const terminal = new TerminalSimulator(
       connection,
       {
         terminalId: `B${String(index).padStart(7, '0')}`,
         merchantNumber: '898110153110001',
-        tmkHex: responder.tmkHex,
+        tmkHex,
       },
       { timeoutMs: 2_000 },
     );
     expect.equal((await terminal.signIn()).responseCode, '00');
     terminals.push(terminal);
   }
+  return { terminals, connections };
+}
+
+const CARDS = [{ pan: '6222021234567890128', expiryYymm: '2812', pin: '123456' }];
+
+test('open loop at 300/s for 1 s against the bare responder', async () => {
+  const responder = await startBareResponder();
+  const { terminals, connections } = await signedInTerminals(responder.port, responder.tmkHex, 8);
   const report = await runLoad({
     terminals,
-    cards: [{ pan: '6222021234567890128', expiryYymm: '2812', pin: '123456' }],
+    cards: CARDS,
     mode: { kind: 'open', ratePerSecond: 300 },
     durationMs: 1_000,
     warmupMs: 200,
@@ -39,6 +46,28 @@ test('open loop at 300/s for 1 s against the bare responder', async () => {
   expect.equal(report.timeouts, 0);
   expect.ok(report.latencyMs.p50 > 0 && report.latencyMs.p50 <= report.latencyMs.p99);
   expect.ok(report.approved.length > 0);
+  for (const connection of connections) connection.close();
+  await responder.close();
+});
+
+test('open loop sends each request when it is due, not one interval later', async () => {
+  const responder = await startBareResponder();
+  const { terminals, connections } = await signedInTerminals(responder.port, responder.tmkHex, 2);
+  const intervalMs = 100;
+  const report = await runLoad({
+    terminals,
+    cards: CARDS,
+    mode: { kind: 'open', ratePerSecond: 1_000 / intervalMs },
+    durationMs: 1_000,
+    warmupMs: 0,
+    mix: { purchase: 1, balance: 0, void: 0 },
+    amountFenMin: 100,
+    amountFenMax: 10_000,
+  });
+  expect.ok(report.completed >= 9 && report.completed <= 11, `completed ${report.completed}`);
+  // A loopback answer from the bare responder takes about a millisecond; half an interval is slack
+  // for a busy machine, and a request sent one interval late would measure at least intervalMs.
+  expect.ok(report.latencyMs.p50 < intervalMs / 2, `p50 ${report.latencyMs.p50} ms`);
   for (const connection of connections) connection.close();
   await responder.close();
 });

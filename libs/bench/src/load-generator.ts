@@ -105,7 +105,9 @@ async function runOpenLoop(state: LoadState, ratePerSecond: number, startedAtMs:
   let issued = 0;
   while (performance.now() < endAtMs) {
     const nowMs = performance.now();
-    const due = Math.floor(((nowMs - startedAtMs) / 1000) * ratePerSecond);
+    // Request i is due at i / rate seconds: request 0 at the start, so i is due once the count of
+    // elapsed intervals reaches i (counting i + 1 requests due), not one interval after it.
+    const due = Math.floor(((nowMs - startedAtMs) / 1000) * ratePerSecond) + 1;
     let sentThisTick = 0;
     while (issued < due && sentThisTick < REQUESTS_PER_TICK_MAX) {
       const dueAtMs = startedAtMs + (issued / ratePerSecond) * 1000;

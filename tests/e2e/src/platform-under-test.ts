@@ -30,6 +30,7 @@ function withDatabase(url: string, database: string): string {
 export async function startPlatformUnderTest(
   extraEnvironment: NodeJS.ProcessEnv = {},
   services: readonly PlatformService[] = servicesFromEnvironment(),
+  nodeArgumentsFor?: (service: PlatformService) => readonly string[],
 ): Promise<PlatformUnderTest> {
   const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const database = `acq_e2e_${randomBytes(4).toString('hex')}`;
@@ -55,6 +56,7 @@ export async function startPlatformUnderTest(
   const supervisor = new PlatformSupervisor({
     services,
     environment,
+    ...(nodeArgumentsFor === undefined ? {} : { nodeArgumentsFor }),
     writeLine: (line) => {
       logs.push(line);
       if (process.env.E2E_SHOW_LOGS === '1') process.stdout.write(`${line}\n`);

@@ -1,0 +1,151 @@
+/**
+ * `npm run bench:platform -- <acq bench options>` (tests/e2e): starts the whole platform exactly as
+ * the e2e tests do (every service its own process, a fresh database, Redis db 7), with risk's
+ * per-period limits raised so a load test measures the hot path instead of hitting a daily count,
+ * runs `acq bench` against it with a fresh terminal fleet, and stops the platform.
+ *
+ * `--profile <service,...|all>` starts those services under `--cpu-prof`; the profiles land in
+ * `--profile-dir`/<service>/ (default ./profiles) when the platform stops. Hold /tmp/acq-e2e.lock (fixed ports).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PLATFORM_SERVICES } from '@acq/scripts/platform-services.ts';
+import { type PlatformUnderTest, startPlatformUnderTest } from './platform-under-test.ts';
+
+const ACQ_BIN = fileURLToPath(new URL('../../../libs/cli/bin/acq.ts', import.meta.url));
+/** Large enough that no per-period count or amount limit fires during an hour of load. */
+const LOAD_TEST_LIMIT = '1000000000000';
+const LIMITED_SUBJECTS = [
+  'INDIVIDUAL_MERCHANT',
+  'INDIVIDUAL_TERMINAL',
+  'ENTERPRISE_MERCHANT',
+  'ENTERPRISE_TERMINAL',
+  'DEBIT_CARD',
+  'CREDIT_CARD',
+];
+const LIMITED_MEASURES = ['DAILY_COUNT', 'MONTHLY_COUNT', 'DAILY_AMOUNT_FEN', 'MONTHLY_AMOUNT_FEN'];
+
+function loadTestRiskLimits(): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = {};
+  for (const subject of LIMITED_SUBJECTS) {
+    for (const measure of LIMITED_MEASURES) environment[`RISK_LIMITS_${subject}_${measure}`] = LOAD_TEST_LIMIT;
+  }
+  return environment;
+}
+
+interface Arguments {
+  profiled: Set<string> | 'all';
+  profileDir: string;
+  benchArguments: string[];
+}
+
+function parseArguments(argv: readonly string[]): Arguments {
+  const benchArguments: string[] = [];
+  let profiled: Set<string> | 'all' = new Set();
+  let profileDir = resolve('profiles');
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index] as string;
+    if (argument === '--profile') {
+      const value = argv[++index] ?? '';
+      profiled = value === 'all' ? 'all' : new Set(value.split(',').filter((name) => name !== ''));
+    } else if (argument === '--profile-dir') {
+      profileDir = resolve(argv[++index] ?? 'profiles');
+    } else {
+      benchArguments.push(argument);
+    }
+  }
+  return { profiled, profileDir, benchArguments };
+}
+
+function runBench(benchArguments: readonly string[], environment: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(process.execPath, [ACQ_BIN, 'bench', ...benchArguments], { stdio: 'inherit', env: environment });
+  return new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code ?? 1)));
+}
+
+/** utime + stime of a process in ms, from /proc (Linux); undefined when it is gone. */
+async function processCpuMs(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return undefined;
+  // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const clockTicksPerSecond = 100;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+}
+
+async function cpuSnapshot(platform: PlatformUnderTest): Promise<Map<string, number>> {
+  const snapshot = new Map<string, number>();
+  for (const service of PLATFORM_SERVICES) {
+    const cpuMs = await processCpuMs(platform.supervisor.processOf(service.name)?.pid);
+    if (cpuMs !== undefined) snapshot.set(service.name, cpuMs);
+  }
+  return snapshot;
+}
+
+/** CPU each service spent during the bench (warm-up and verification included), per request sent. */
+function cpuReport(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  requestsSent: number,
+  wallMs: number,
+): string {
+  const lines = ['CPU per service during the bench (warm-up and verification included):'];
+  let totalMs = 0;
+  for (const [name, startMs] of before) {
+    const endMs = after.get(name);
+    if (endMs === undefined) continue;
+    const usedMs = endMs - startMs;
+    totalMs += usedMs;
+    const perRequest = requestsSent > 0 ? (usedMs / requestsSent).toFixed(3) : '-';
+    lines.push(
+      `  ${name.padEnd(14)} ${(usedMs / 1000).toFixed(1).padStart(6)} s  ${(usedMs / wallMs).toFixed(2)} cores  ${perRequest} ms/request`,
+    );
+  }
+  const perRequest = requestsSent > 0 ? (totalMs / requestsSent).toFixed(3) : '-';
+  lines.push(
+    `  ${'all services'.padEnd(14)} ${(totalMs / 1000).toFixed(1).padStart(6)} s  ${(totalMs / wallMs).toFixed(2)} cores  ${perRequest} ms/request (${requestsSent} sent)`,
+  );
+  return lines.join('\n');
+}
+
+async function requestsSentIn(reportPath: string): Promise<number> {
+  const document = JSON.parse(await readFile(reportPath, 'utf8').catch(() => '{}')) as { result?: { sent?: number } };
+  return document.result?.sent ?? 0;
+}
+
+function jsonReportPath(benchArguments: string[], stateDirectory: string): string {
+  const index = benchArguments.indexOf('--json');
+  if (index >= 0 && benchArguments[index + 1] !== undefined) return benchArguments[index + 1] as string;
+  const path = join(stateDirectory, 'bench-report.json');
+  benchArguments.push('--json', path);
+  return path;
+}
+
+const options = parseArguments(process.argv.slice(2));
+const stateDirectory = await mkdtemp(join(tmpdir(), 'acq-bench-'));
+const platform = await startPlatformUnderTest(loadTestRiskLimits(), undefined, (service) =>
+  options.profiled === 'all' || options.profiled.has(service.name)
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, service.name)}`]
+    : [],
+);
+let exitCode = 1;
+try {
+  const reportPath = jsonReportPath(options.benchArguments, stateDirectory);
+  const cpuBefore = await cpuSnapshot(platform);
+  const startedAtMs = Date.now();
+  exitCode = await runBench(['--state', join(stateDirectory, 'bench-state.json'), ...options.benchArguments], {
+    ...process.env,
+    DATABASE_URL: platform.databaseUrl,
+  });
+  const cpuAfter = await cpuSnapshot(platform);
+  process.stdout.write(
+    `${cpuReport(cpuBefore, cpuAfter, await requestsSentIn(reportPath), Date.now() - startedAtMs)}\n`,
+  );
+} finally {
+  await platform.stop();
+  await rm(stateDirectory, { recursive: true, force: true });
+}
+process.exit(exitCode);
