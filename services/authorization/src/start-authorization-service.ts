@@ -92,7 +92,7 @@ export async function startAuthorizationService(
     // The cache starts empty, so only changes from now on matter to a new replica's group.
     startFrom: 'latest',
   });
-  const recovery = startRecovery(pool, options.logger);
+  const recovery = startRecovery(pool, options.logger, parts.upstream, options.settings.acquirerInstitutionId);
   const identities = new TransactionIdentities(options.instanceId);
   const server = await startGrpcServer({
     port: options.grpcPort,
@@ -203,7 +203,12 @@ interface Recovery {
   readonly done: Promise<void>;
 }
 
-function startRecovery(pool: pg.Pool, logger: Logger): Recovery {
+function startRecovery(
+  pool: pg.Pool,
+  logger: Logger,
+  upstream: UpstreamConnector,
+  acquirerInstitutionId: string,
+): Recovery {
   const controller = new AbortController();
   const done = withAdvisoryLease(
     pool,
@@ -213,6 +218,8 @@ function startRecovery(pool: pg.Pool, logger: Logger): Recovery {
         await recoverInterruptedIntents({
           pool,
           logger,
+          upstream,
+          acquirerInstitutionId,
           pendingAgeMsMin: limits.RECOVERY_PENDING_AGE_MS_MIN,
           batchRowsMax: limits.RECOVERY_BATCH_ROWS_MAX,
         });

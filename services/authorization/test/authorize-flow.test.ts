@@ -1,6 +1,6 @@
 // Goal: every transaction kind runs through the real pipeline and store with the answers a terminal expects, approved and declined; method: real Postgres, fakes for merchant, risk, network and HSM.
 import { strict as expect } from 'node:assert';
-import { after, before, beforeEach, test } from 'node:test';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { fen } from '@acq/money';
 import { type AuthorizationAnswer, authorizeTransaction } from '../src/flows/authorize/authorize-transaction.ts';
 import type { FlowDependencies } from '../src/flows/flow-dependencies.ts';
@@ -27,6 +27,9 @@ after(async () => {
 beforeEach(() => {
   doubles = fakes();
   deps = flowDependencies(db.store, doubles);
+});
+afterEach(() => {
+  expect.equal(doubles.upstream.reservedUnsent.size, 0, 'every reserved network identity was sent or given back');
 });
 
 function authorize(overrides: Partial<TerminalRequest> = {}, dependencies = deps): Promise<AuthorizationAnswer> {
@@ -100,6 +103,29 @@ test('duplicates never charge twice: a retransmission replays the stored answer,
   const different = await authorizeTransaction({ ...request, amountFen: fen(99) }, 30_000, deps, identities);
   expect.equal(different.responseCode, '94');
   expect.equal(doubles.upstream.sent.length, 1);
+});
+
+test('the intent is durable with the network identity before the request leaves; a request that never left keeps none', async () => {
+  let atSend: Awaited<ReturnType<typeof db.store.findById>>;
+  doubles.upstream.answer = async (request) => {
+    // What crash recovery would find if the process died now.
+    atSend = await db.store.findById(request.txnId);
+    return {};
+  };
+  const answer = await authorize();
+  expect.equal(answer.responseCode, '00');
+  expect.equal(atSend?.status, 'pending');
+  expect.match(atSend?.networkStan ?? '', /^[0-9]{6}$/);
+  const stored = await db.store.findById(answer.txnId);
+  expect.equal(stored?.networkStan, atSend?.networkStan, 'sent under the identity recorded with the intent');
+  expect.equal(stored?.transmissionDateTime, atSend?.transmissionDateTime);
+  const refused = await authorize({ merchantNumberFromTerminal: '898310054110001' });
+  expect.equal(refused.responseCode, '03');
+  expect.equal(
+    (await db.store.findById(refused.txnId))?.networkStan,
+    '',
+    'declined before routing: nothing to reverse',
+  );
 });
 
 test('跳码: a terminal claiming another merchant number is declined 03, recorded, and never reaches the network', async () => {

@@ -84,15 +84,20 @@ export interface PinTranslatorPort {
 export type PinTranslation = { readonly ok: true; readonly pinBlockUnderZpk: Uint8Array } | { readonly ok: false };
 
 export type {
+  NetworkIdentity,
   UpstreamKind,
   UpstreamOriginal,
   UpstreamRequest,
   UpstreamResult,
   UpstreamReversal,
+  UpstreamReversalReason,
 } from '../clients/upstream/index.ts';
 
 /** What the flows use of the upstream connector (clients/upstream); tests supply a fake. */
-export type UpstreamPort = Pick<UpstreamConnector, 'send' | 'enqueueReversal' | 'ready'>;
+export type UpstreamPort = Pick<
+  UpstreamConnector,
+  'reserveIdentity' | 'releaseIdentity' | 'send' | 'enqueueReversal' | 'ready'
+>;
 
 export function upstreamKindOf(kind: TransactionKind): UpstreamKind {
   assert(kind !== 'reversal' && kind !== 'batch_settlement' && kind !== 'batch_upload', 'only card kinds go upstream');

@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { OutboxEvent } from '../flows/ports.ts';
 import { releaseClaim } from './original-claims.ts';
 import {
+  reversibleAtNetwork,
   type StoredTransaction,
   TRANSACTION_COLUMNS,
   type TransactionRow,
@@ -22,14 +23,19 @@ export type ReversalRecord =
   | { readonly kind: 'original_not_found' }
   | { readonly kind: 'already_reversed'; readonly original: StoredTransaction }
   | { readonly kind: 'nothing_to_reverse'; readonly original: StoredTransaction }
-  | { readonly kind: 'reversed'; readonly original: StoredTransaction };
+  | {
+      readonly kind: 'reversed';
+      readonly original: StoredTransaction;
+      /** False for an original still pending: its owner, or crash recovery, reverses it upstream. */
+      readonly upstreamQueued: boolean;
+    };
 
 export interface ReversalInput {
   readonly originalTxnId: string;
   readonly reasonCode: string;
   /** Events for an original that was approved (money moved); none for pending or timed-out ones. */
   readonly eventsIfApproved: (original: StoredTransaction) => readonly OutboxEvent[];
-  /** Queues the network reversal inside this transaction, for originals the network knows about. */
+  /** Queues the network reversal inside this transaction, for completed originals the network may hold money for. */
   readonly enqueueUpstream: (client: pg.PoolClient, original: StoredTransaction) => Promise<void>;
 }
 
@@ -49,14 +55,16 @@ export async function recordReversal(
     const original = transactionFromRow(row);
     if (original.reversed) return { kind: 'already_reversed', original };
     if (original.status === 'declined') return { kind: 'nothing_to_reverse', original };
-    if (original.networkStan !== '' && original.kind !== 'balance_inquiry')
-      await input.enqueueUpstream(client, original);
+    // A pending original may still be on its way to the network: a reversal queued now could overtake
+    // it and be acknowledged (25) before the approval, so the pending row's owner or recovery does it.
+    const upstreamQueued = original.status !== 'pending' && reversibleAtNetwork(original);
+    if (upstreamQueued) await input.enqueueUpstream(client, original);
     await client.query(`UPDATE transactions SET reversed_at = now(), reversal_reason = $2 WHERE txn_id = $1`, [
       original.txnId,
       input.reasonCode,
     ]);
     await releaseClaim(client, original.txnId);
     if (original.status === 'approved') await writeOutbox(client, input.eventsIfApproved(original));
-    return { kind: 'reversed', original };
+    return { kind: 'reversed', original, upstreamQueued };
   });
 }

@@ -97,6 +97,15 @@ export function transactionFromRow(row: TransactionRow): StoredTransaction {
   };
 }
 
+/**
+ * The network may hold money for this row: a financial kind with a network identity, which a row
+ * gets when its message is sent, and a pending intent already when its identity is reserved (a crash
+ * may interrupt the send). A row like this that does not stand is reversed upstream.
+ */
+export function reversibleAtNetwork(row: Pick<StoredTransaction, 'kind' | 'networkStan'>): boolean {
+  return row.kind !== 'balance_inquiry' && row.networkStan !== '';
+}
+
 function nullableText(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }

@@ -39,6 +39,12 @@ export interface IntentRow {
   readonly posConditionCode: string;
   readonly requestFingerprint: string;
   readonly rrn: string;
+  /**
+   * The identity reserved for the upstream request ('' when it goes elsewhere): crash recovery
+   * reverses a pending intent by it. The outcome overwrites it with what was sent ('' if nothing).
+   */
+  readonly networkStan: string;
+  readonly transmissionDateTime: string;
   readonly businessDate: string;
   readonly originalTxnId: string | null;
 }
@@ -100,6 +106,7 @@ export class TransactionStore {
 
   recordIntent(row: IntentRow): Promise<IntentResult> {
     assert(row.amountFen >= 0n, 'intent amounts are never negative');
+    assert((row.networkStan === '') === (row.transmissionDateTime === ''), 'a network identity is STAN and field 7');
     assert(row.txnId.startsWith('auth_'), 'transaction ids carry the auth_ prefix');
     return this.#intents.submit(row);
   }
@@ -212,16 +219,17 @@ async function loadByKeys(client: pg.Pool, rows: readonly IntentRow[]): Promise<
 const INSERT_INTENTS_SQL = `
 INSERT INTO transactions (txn_id, kind, status, terminal_id, batch_number, stan, merchant_id, merchant_number,
   merchant_number_from_terminal, mcc, amount_fen, pos_entry_mode, card_token, pan_masked, pos_condition_code,
-  request_fingerprint, rrn, business_date, original_txn_id)
+  request_fingerprint, rrn, business_date, original_txn_id, network_stan, transmission_date_time)
 SELECT i.txn_id, i.kind, 'pending', i.terminal_id, i.batch_number, i.stan, i.merchant_id, i.merchant_number,
   i.merchant_number_from_terminal, i.mcc, i.amount_fen, i.pos_entry_mode, i.card_token, i.pan_masked,
-  i.pos_condition_code, i.request_fingerprint, i.rrn, i.business_date, i.original_txn_id
+  i.pos_condition_code, i.request_fingerprint, i.rrn, i.business_date, i.original_txn_id, i.network_stan,
+  i.transmission_date_time
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
   $8::text[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
-  $16::text[], $17::text[], $18::text[])
+  $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])
   AS i(txn_id, kind, terminal_id, batch_number, stan, merchant_id, merchant_number, merchant_number_from_terminal, mcc,
   amount_fen, pos_entry_mode, card_token, pan_masked, pos_condition_code, request_fingerprint, rrn, business_date,
-  original_txn_id)
+  original_txn_id, network_stan, transmission_date_time)
 ON CONFLICT (terminal_id, batch_number, stan) DO NOTHING
 RETURNING txn_id`;
 
@@ -245,6 +253,8 @@ function intentColumns(rows: readonly IntentRow[]): unknown[] {
     rows.map((row) => row.rrn),
     rows.map((row) => row.businessDate),
     rows.map((row) => row.originalTxnId),
+    rows.map((row) => row.networkStan),
+    rows.map((row) => row.transmissionDateTime),
   ];
 }
 

@@ -6,6 +6,7 @@ import { type Fen, fen } from '@acq/money';
 import type { FlowDependencies, FlowSettings } from '../../src/flows/flow-dependencies.ts';
 import type {
   MerchantContextPort,
+  NetworkIdentity,
   PinTranslation,
   PinTranslatorPort,
   RiskAssessment,
@@ -19,6 +20,7 @@ import type {
   UpstreamReversal,
 } from '../../src/flows/ports.ts';
 import type { TerminalRequest } from '../../src/flows/terminal-request.ts';
+import type { UpstreamSendOptions } from '../../src/clients/upstream/index.ts';
 import type { TransactionStore } from '../../src/store/transaction-store.ts';
 import { responseCodeOf } from '../../src/transport/response-code.ts';
 
@@ -102,22 +104,45 @@ export class FakeRisk implements RiskPort {
 }
 
 let networkStanSequence = 0;
+let rrnSequence = 0;
 
 export class FakeUpstream implements UpstreamPort {
   readonly sent: UpstreamRequest[] = [];
   readonly reversals: UpstreamReversal[] = [];
+  /** Reserved identities neither sent nor released: a pipeline must leave none behind. */
+  readonly reservedUnsent = new Set<string>();
   answer: (request: UpstreamRequest) => Partial<UpstreamResult> | Promise<Partial<UpstreamResult>> = () => ({});
 
-  async send(request: UpstreamRequest): Promise<UpstreamResult> {
-    this.sent.push(request);
+  reserveIdentity(): NetworkIdentity | undefined {
     networkStanSequence += 1;
+    const identity = {
+      networkStan: String(networkStanSequence % 1_000_000).padStart(6, '0'),
+      transmissionDateTime: '1122031500',
+      sentAt: new Date(),
+    };
+    this.reservedUnsent.add(identity.networkStan);
+    return identity;
+  }
+
+  releaseIdentity(identity: NetworkIdentity): void {
+    this.reservedUnsent.delete(identity.networkStan);
+  }
+
+  async send(request: UpstreamRequest, options: UpstreamSendOptions = {}): Promise<UpstreamResult> {
+    this.sent.push(request);
+    const identity = options.identity;
+    // The pipeline always sends under the identity it recorded with the intent.
+    if (identity === undefined || !this.reservedUnsent.delete(identity.networkStan)) {
+      throw new Error('sent without a reserved identity, or with one sent or released before');
+    }
+    rrnSequence += 1;
     const base: UpstreamResult = {
       outcome: 'approved',
       responseCode: '00',
       authCode: 'A00001',
-      rrn: `99${String(networkStanSequence).padStart(10, '0')}`,
-      networkStan: String(networkStanSequence % 1_000_000).padStart(6, '0'),
-      transmissionDateTime: '1122031500',
+      rrn: `99${String(rrnSequence).padStart(10, '0')}`,
+      networkStan: identity.networkStan,
+      transmissionDateTime: identity.transmissionDateTime,
     };
     return { ...base, ...(await this.answer(request)) };
   }

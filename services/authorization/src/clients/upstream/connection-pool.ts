@@ -11,7 +11,6 @@ import type { UpstreamLimits } from './limits.ts';
 import type { NetworkCodec } from './network-codec.ts';
 import {
   buildManagementMessage,
-  type MessageIdentity,
   NETWORK_FIELD,
   NETWORK_MANAGEMENT,
   type NetworkMessage,
@@ -22,7 +21,7 @@ import {
 import { type LateEntry, matchKey, ResponseMatcher } from './response-matcher.ts';
 import type { UpstreamMetrics } from './upstream-metrics.ts';
 import { type CloseReason, errorCodeOf, UpstreamConnection } from './upstream-connection.ts';
-import type { UpstreamLogger } from './types.ts';
+import type { NetworkIdentity, UpstreamLogger } from './types.ts';
 
 export type ExchangeOutcome =
   | { status: 'answered'; response: NetworkMessage }
@@ -32,17 +31,19 @@ export type ExchangeOutcome =
 export type ExchangeStart =
   | { status: 'unavailable' }
   | { status: 'unencodable'; errorCode: string; error: unknown }
-  | { status: 'sent'; identity: MessageIdentity; outcome: Promise<ExchangeOutcome> };
+  | { status: 'sent'; identity: NetworkIdentity; outcome: Promise<ExchangeOutcome> };
 
 export interface ExchangeOptions<TLate> {
-  build: (identity: MessageIdentity) => NetworkMessage;
+  build: (identity: NetworkIdentity) => NetworkMessage;
+  /** An identity from `reserveIdentity` to send with; without it the exchange allocates one now. */
+  identity?: NetworkIdentity;
   terminalId: string | undefined;
   timeoutMs: number;
   /**
    * Builds what is remembered when the exchange times out (handed to `onLateResponse` if the answer
    * still comes). Called only on timeout, so the remembered value need not hold the request itself.
    */
-  late: ((identity: MessageIdentity) => TLate) | undefined;
+  late: ((identity: NetworkIdentity) => TLate) | undefined;
   /** Management messages go to one particular link, even before it is ready. */
   connection?: UpstreamConnection;
 }
@@ -73,6 +74,8 @@ export class ConnectionPool<TLate> {
   readonly #failureCounts: number[];
   readonly #reconnectTimers = new Set<NodeJS.Timeout>();
   readonly #echoing = new Set<UpstreamConnection>();
+  /** Match keys of reserved identities not yet sent: their STANs stay allocated until sent or released. */
+  readonly #reservedUnsent = new Set<string>();
   #maintenanceTimer: NodeJS.Timeout | undefined;
   #cursor = 0;
   #nextConnectionId = 1;
@@ -119,16 +122,45 @@ export class ConnectionPool<TLate> {
     return this.#matcher.lateCount;
   }
 
+  get reservedCount(): number {
+    return this.#reservedUnsent.size;
+  }
+
+  /**
+   * Allocates the STAN and field 7 of a message that will be sent later, so the caller can store them
+   * before sending (a crash in between leaves a record the reversal can name). The STAN stays
+   * reserved until `exchange` sends with it or `releaseIdentity` gives it back; undefined when
+   * closing or the whole STAN range is in use.
+   */
+  reserveIdentity(): NetworkIdentity | undefined {
+    if (this.#closing) return undefined;
+    const networkStan = this.#matcher.allocateStan();
+    if (networkStan === undefined) return undefined;
+    const sentAt = new Date();
+    const identity: NetworkIdentity = { networkStan, transmissionDateTime: transmissionDateTimeOf(sentAt), sentAt };
+    this.#reservedUnsent.add(matchKey(identity.networkStan, identity.transmissionDateTime));
+    return identity;
+  }
+
+  /** Gives back a reserved identity that was never sent; a no-op once `exchange` took it (or twice). */
+  releaseIdentity(identity: NetworkIdentity): void {
+    if (!this.#reservedUnsent.delete(matchKey(identity.networkStan, identity.transmissionDateTime))) return;
+    this.#matcher.releaseUnsentStan(identity.networkStan);
+  }
+
   exchange(options: ExchangeOptions<TLate>): ExchangeStart {
     assert(options.timeoutMs > 0, 'an exchange needs a positive timeout');
     assert(options.timeoutMs <= this.#options.limits.requestTimeoutMsMax, 'timeout above the upstream maximum');
-    const networkStan = this.#matcher.allocateStan();
-    if (networkStan === undefined || this.#closing) {
-      if (networkStan !== undefined) this.#matcher.releaseUnsentStan(networkStan);
+    const identity = options.identity === undefined ? this.reserveIdentity() : options.identity;
+    if (identity === undefined) return { status: 'unavailable' };
+    const key = matchKey(identity.networkStan, identity.transmissionDateTime);
+    // From here the exchange owns the STAN: it releases it when nothing is sent, the matcher otherwise.
+    assert(this.#reservedUnsent.delete(key), 'an identity is reserved and sent at most once');
+    const { networkStan } = identity;
+    if (this.#closing) {
+      this.#matcher.releaseUnsentStan(networkStan);
       return { status: 'unavailable' };
     }
-    const sentAt = new Date();
-    const identity: MessageIdentity = { networkStan, transmissionDateTime: transmissionDateTimeOf(sentAt), sentAt };
     let frame: Buffer;
     let expectedResponseMti: string;
     try {
@@ -144,7 +176,6 @@ export class ConnectionPool<TLate> {
       this.#matcher.releaseUnsentStan(networkStan);
       return { status: 'unavailable' };
     }
-    const key = matchKey(identity.networkStan, identity.transmissionDateTime);
     const outcome = new Promise<ExchangeOutcome>((resolve) => {
       const timer = setTimeout(() => this.#expire(key, options.late?.(identity)), options.timeoutMs);
       this.#matcher.await({

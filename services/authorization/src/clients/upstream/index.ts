@@ -7,6 +7,7 @@ export {
   createUpstreamConnector,
   type UpstreamConnector,
   type UpstreamConnectorOptions,
+  type UpstreamSendOptions,
 } from './upstream-connector.ts';
 export { type NetworkMac, networkMacFromHsm } from './network-codec.ts';
 export { resolveUpstreamLimits, UPSTREAM_LIMITS, type UpstreamLimits } from './limits.ts';
@@ -21,6 +22,7 @@ export {
   ADVICE_REASONS,
   REVERSAL_REASONS,
   STAND_IN_DEFAULT,
+  type NetworkIdentity,
   type StandInPolicy,
   UPSTREAM_KINDS,
   type UpstreamAdvice,

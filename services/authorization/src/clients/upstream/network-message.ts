@@ -7,6 +7,7 @@ import { assert } from '@acq/assert';
 import { AMOUNT_TYPE, type FieldValue, type IsoMessage, isIsoCodecError, parseBalance54 } from '@acq/iso8583';
 import { amountFieldFromFen, type Fen } from '@acq/money';
 import type {
+  NetworkIdentity,
   UpstreamAdvice,
   UpstreamKind,
   UpstreamOriginal,
@@ -124,13 +125,6 @@ export function originalDataElements(
   return value;
 }
 
-/** Allocated per message by the connector: the network STAN and field 7 that make the matching key. */
-export interface MessageIdentity {
-  networkStan: string;
-  transmissionDateTime: string;
-  sentAt: Date;
-}
-
 function setMerchantFields(
   fields: Map<number, FieldValue>,
   source: Pick<UpstreamRequest, 'terminalId' | 'merchantNumber' | 'mcc' | 'merchantName' | 'acquirerInstitutionId'>,
@@ -142,7 +136,7 @@ function setMerchantFields(
   fields.set(NETWORK_FIELD.merchantNameLocation, merchantNameLocationField(source.merchantName));
 }
 
-function setIdentityFields(fields: Map<number, FieldValue>, identity: MessageIdentity): void {
+function setIdentityFields(fields: Map<number, FieldValue>, identity: NetworkIdentity): void {
   const local = localDateTimeFields(identity.sentAt);
   fields.set(NETWORK_FIELD.transmissionDateTime, identity.transmissionDateTime);
   fields.set(NETWORK_FIELD.stan, identity.networkStan);
@@ -176,7 +170,7 @@ function setCardFields(fields: Map<number, FieldValue>, request: UpstreamRequest
 }
 
 /** The first message of a kind (0100/0200/0220) carrying the card and the bound merchant's identity. */
-export function buildRequestMessage(request: UpstreamRequest, identity: MessageIdentity): NetworkMessage {
+export function buildRequestMessage(request: UpstreamRequest, identity: NetworkIdentity): NetworkMessage {
   assert(request.amountFen >= 0n, 'amount must not be negative');
   const route = KIND_ROUTES[request.kind];
   const fields = new Map<number, FieldValue>();
@@ -193,7 +187,7 @@ export function buildRequestMessage(request: UpstreamRequest, identity: MessageI
 }
 
 /** 0400 reversing the message identified by the reversal's STAN and field 7 (field 90). */
-export function buildReversalMessage(reversal: UpstreamReversal, identity: MessageIdentity): NetworkMessage {
+export function buildReversalMessage(reversal: UpstreamReversal, identity: NetworkIdentity): NetworkMessage {
   const route = KIND_ROUTES[reversal.kind];
   assert(route.financial, 'only financial messages are reversed');
   const fields = new Map<number, FieldValue>();
@@ -223,7 +217,7 @@ export function buildReversalMessage(reversal: UpstreamReversal, identity: Messa
 }
 
 /** 0220 advice referring to its original by field 90. */
-export function buildAdviceMessage(advice: UpstreamAdvice, identity: MessageIdentity): NetworkMessage {
+export function buildAdviceMessage(advice: UpstreamAdvice, identity: NetworkIdentity): NetworkMessage {
   const route = KIND_ROUTES[advice.kind];
   const fields = new Map<number, FieldValue>();
   fields.set(NETWORK_FIELD.processingCode, route.processingCode);
@@ -250,7 +244,7 @@ export function buildAdviceMessage(advice: UpstreamAdvice, identity: MessageIden
 /** 0800 sign-on (70 = 001) or echo (70 = 301). */
 export function buildManagementMessage(
   code: (typeof NETWORK_MANAGEMENT)[keyof typeof NETWORK_MANAGEMENT],
-  identity: MessageIdentity,
+  identity: NetworkIdentity,
   acquirerInstitutionId: string,
 ): NetworkMessage {
   const fields = new Map<number, FieldValue>();
@@ -313,7 +307,7 @@ export function merchantNameLocationField(merchantName: string): string {
 }
 
 /** Maps a matched response to the caller's result; 00 is the only approval. */
-export function resultFromResponse(response: NetworkMessage, identity: MessageIdentity): UpstreamResult {
+export function resultFromResponse(response: NetworkMessage, identity: NetworkIdentity): UpstreamResult {
   const responseCode = textField(response, NETWORK_FIELD.responseCode) ?? '';
   const result: UpstreamResult = {
     outcome: responseCode === '00' ? 'approved' : 'declined',
@@ -335,7 +329,7 @@ export function resultFromResponse(response: NetworkMessage, identity: MessageId
 /** The reversal the connector queues for a request that timed out or was answered too late. */
 export function reversalFor(
   request: UpstreamRequest,
-  identity: Pick<MessageIdentity, 'networkStan' | 'transmissionDateTime'>,
+  identity: Pick<NetworkIdentity, 'networkStan' | 'transmissionDateTime'>,
   reason: UpstreamReversalReason,
   answer?: { rrn?: string; authCode?: string },
 ): UpstreamReversal {

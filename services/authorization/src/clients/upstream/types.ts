@@ -47,6 +47,18 @@ export interface UpstreamRequest {
   original?: UpstreamOriginal;
 }
 
+/**
+ * The network's key of one message (field 11 + field 7), reserved before the send so the caller can
+ * store it first: whatever happens after, a reversal can name the message. `sentAt` (the reservation
+ * time) also gives fields 12/13.
+ */
+export interface NetworkIdentity {
+  readonly networkStan: string;
+  /** Field 7, MMDDhhmmss (GMT). */
+  readonly transmissionDateTime: string;
+  readonly sentAt: Date;
+}
+
 export type UpstreamOutcome = 'approved' | 'declined' | 'timeout' | 'unavailable';
 
 export interface UpstreamResult {
@@ -55,7 +67,7 @@ export interface UpstreamResult {
   responseCode: string;
   authCode?: string;
   rrn?: string;
-  /** Network STAN (field 11) allocated by the connector; empty when nothing was sent. */
+  /** Network STAN (field 11) the message was sent with; empty when nothing was sent. */
   networkStan: string;
   /** Field 7 sent, MMDDhhmmss GMT; empty when nothing was sent. */
   transmissionDateTime: string;
@@ -115,6 +127,8 @@ export interface UpstreamStats {
   connectionsTotal: number;
   inFlight: number;
   lateTracked: number;
+  /** Identities reserved and neither sent nor released yet. */
+  reservedIdentities: number;
   sent: number;
   approved: number;
   declined: number;

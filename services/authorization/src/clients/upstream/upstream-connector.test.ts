@@ -147,6 +147,53 @@ describe('upstream connector', () => {
     assert.equal(meter.counterTotal('upstream_saf_acks'), 1);
   });
 
+  it('sends under an identity reserved before the send, reverses a timeout under it, and gives unsent ones back', async () => {
+    const connector = await connectReady();
+    const reserved = connector.reserveIdentity();
+    assert.ok(reserved !== undefined);
+    assert.equal(connector.stats().reservedIdentities, 1);
+    // Other messages never get a STAN that is reserved, even while it waits to be sent.
+    const others = await Promise.all(Array.from({ length: 50 }, () => connector.send(sampleRequest())));
+    assert.ok(others.every((other) => other.networkStan !== reserved.networkStan));
+    const result = await connector.send(sampleRequest(), { identity: reserved });
+    assert.equal(result.outcome, 'approved');
+    assert.equal(result.networkStan, reserved.networkStan);
+    assert.equal(result.transmissionDateTime, reserved.transmissionDateTime);
+    const sent = network.receivedWithMti('0200').at(-1);
+    assert.equal(sent === undefined ? undefined : textField(sent, NETWORK_FIELD.stan), reserved.networkStan);
+    assert.equal(
+      sent === undefined ? undefined : textField(sent, NETWORK_FIELD.transmissionDateTime),
+      reserved.transmissionDateTime,
+    );
+    assert.equal(connector.stats().reservedIdentities, 0);
+    connector.releaseIdentity(reserved);
+    await assert.rejects(connector.send(sampleRequest(), { identity: reserved }), /reserved and sent at most once/);
+
+    network.behaviour = (message) => (message.mti === '0200' ? { kind: 'silent' } : { kind: 'reply' });
+    const timedOutIdentity = connector.reserveIdentity();
+    assert.ok(timedOutIdentity !== undefined);
+    const request = sampleRequest();
+    const timedOut = await connector.send(request, { timeoutMs: 100, identity: timedOutIdentity });
+    assert.equal(timedOut.outcome, 'timeout');
+    const [row] = await safRows(db.sql);
+    assert.equal(row?.txn_id, request.txnId);
+    assert.equal(row?.payload.networkStan, timedOutIdentity.networkStan);
+    assert.equal(row?.payload.transmissionDateTime, timedOutIdentity.transmissionDateTime);
+
+    const unsent = connector.reserveIdentity();
+    assert.ok(unsent !== undefined);
+    connector.releaseIdentity(unsent);
+    connector.releaseIdentity(unsent);
+    assert.equal(connector.stats().reservedIdentities, 0);
+    // A reservation still held does not hold up shutdown: nothing is waiting for its answer.
+    connector.reserveIdentity();
+    connectors.splice(connectors.indexOf(connector), 1);
+    const closingAtMs = Date.now();
+    await connector.close();
+    assert.ok(Date.now() - closingAtMs < 1_000, 'close does not wait for reserved identities');
+    assert.equal(connector.reserveIdentity(), undefined, 'nothing is reserved once closed');
+  });
+
   it('does not reverse a balance inquiry that timed out', async () => {
     const connector = await connectReady();
     network.behaviour = () => ({ kind: 'silent' });

@@ -15,7 +15,6 @@ import {
   buildAdviceMessage,
   buildRequestMessage,
   buildReversalMessage,
-  type MessageIdentity,
   NETWORK_FIELD,
   type NetworkMessage,
   needsReversalOnTimeout,
@@ -27,6 +26,7 @@ import type { LateEntry } from './response-matcher.ts';
 import { insertAdvice, insertReversal, type SafItem, upsertLateReversal } from './saf-store.ts';
 import { type SafSendResult, SafWorker } from './saf-worker.ts';
 import {
+  type NetworkIdentity,
   STAND_IN_DEFAULT,
   type StandInPolicy,
   UPSTREAM_KINDS,
@@ -65,8 +65,22 @@ export interface UpstreamConnectorOptions {
   random?: () => number;
 }
 
+export interface UpstreamSendOptions {
+  timeoutMs?: number;
+  /** From `reserveIdentity`, stored by the caller before the send; without it one is allocated now. */
+  identity?: NetworkIdentity;
+}
+
 export interface UpstreamConnector {
-  send(request: UpstreamRequest, options?: { timeoutMs?: number }): Promise<UpstreamResult>;
+  /**
+   * Reserves the STAN + field 7 of a request to be sent later, so the caller records them first and
+   * can reverse the request whatever happens after. Give it to `send`, or back with
+   * `releaseIdentity` if the request is not sent; undefined when the connector is closing.
+   */
+  reserveIdentity(): NetworkIdentity | undefined;
+  /** Idempotent, and a no-op for an identity `send` already used. */
+  releaseIdentity(identity: NetworkIdentity): void;
+  send(request: UpstreamRequest, options?: UpstreamSendOptions): Promise<UpstreamResult>;
   /** Idempotent per txnId; pass `client` to enqueue inside the caller's transaction. */
   enqueueReversal(reversal: UpstreamReversal, client?: pg.PoolClient): Promise<void>;
   /** Idempotent per txnId; pass `client` to enqueue inside the caller's transaction. */
@@ -76,7 +90,10 @@ export interface UpstreamConnector {
   close(): Promise<void>;
 }
 
-type Tally = Omit<UpstreamStats, 'connectionsReady' | 'connectionsTotal' | 'inFlight' | 'lateTracked'>;
+type Tally = Omit<
+  UpstreamStats,
+  'connectionsReady' | 'connectionsTotal' | 'inFlight' | 'lateTracked' | 'reservedIdentities'
+>;
 
 export function parseAddress(address: string): { host: string; port: number } {
   const match = /^([^:\s]+):([0-9]{1,5})$/.exec(address.replace(/^tcp:\/\//, ''));
@@ -176,6 +193,7 @@ class Connector implements UpstreamConnector {
       connectionsTotal: this.#pool.connectionCount,
       inFlight: this.#pool.inFlightCount,
       lateTracked: this.#pool.lateTrackedCount,
+      reservedIdentities: this.#pool.reservedCount,
     };
   }
 
@@ -184,7 +202,15 @@ class Connector implements UpstreamConnector {
     await this.#pool.close(Math.min(this.#limits.requestTimeoutMsDefault, this.#limits.shutdownDrainMs));
   }
 
-  async send(request: UpstreamRequest, options: { timeoutMs?: number } = {}): Promise<UpstreamResult> {
+  reserveIdentity(): NetworkIdentity | undefined {
+    return this.#pool.reserveIdentity();
+  }
+
+  releaseIdentity(identity: NetworkIdentity): void {
+    this.#pool.releaseIdentity(identity);
+  }
+
+  async send(request: UpstreamRequest, options: UpstreamSendOptions = {}): Promise<UpstreamResult> {
     assert(UPSTREAM_KINDS.includes(request.kind), 'known upstream kind');
     assert(request.txnId.length > 0, 'request needs a txnId');
     const timeoutMs = options.timeoutMs ?? this.#limits.requestTimeoutMsDefault;
@@ -193,6 +219,7 @@ class Connector implements UpstreamConnector {
     const financial = needsReversalOnTimeout(request.kind);
     const start = this.#pool.exchange({
       build: (identity) => buildRequestMessage(request, identity),
+      ...(options.identity === undefined ? {} : { identity: options.identity }),
       terminalId: request.terminalId,
       timeoutMs,
       late: financial ? (identity) => reversalFor(request, identity, 'late_response') : undefined,
@@ -318,7 +345,7 @@ class Connector implements UpstreamConnector {
 
   async #sendStoredItem(item: SafItem): Promise<SafSendResult> {
     const start = this.#pool.exchange({
-      build: (identity: MessageIdentity) =>
+      build: (identity: NetworkIdentity) =>
         item.itemKind === 'reversal'
           ? buildReversalMessage(item.reversal, identity)
           : buildAdviceMessage(item.advice, identity),

@@ -10,7 +10,7 @@ import type { DeclineReason } from '../../domain/decline-reason.ts';
 import type { EntryMethod } from '../../domain/entry-mode.ts';
 import type { CardKind } from '../../domain/fee.ts';
 import type { StoredTransaction } from '../../store/transaction-row.ts';
-import type { OutboxEvent, TerminalContext, UpstreamResult } from '../ports.ts';
+import type { NetworkIdentity, OutboxEvent, TerminalContext, UpstreamResult } from '../ports.ts';
 import type { TerminalRequest } from '../terminal-request.ts';
 
 export interface StepTiming {
@@ -51,7 +51,9 @@ export class AuthorizationContext {
   riskFlagged = false;
   upstreamResult: UpstreamResult | undefined = undefined;
   upstreamReversalQueued = false;
-  /** The network's identity of our message, known once the connector sent it. */
+  /** Reserved before the intent is written and stored with it; sent with the upstream request. */
+  networkIdentity: NetworkIdentity | undefined = undefined;
+  /** The network's identity of our message, known once the connector sent it ('' if nothing was sent). */
   networkStan = '';
   transmissionDateTime = '';
 

@@ -18,16 +18,34 @@ import { loadTerminalContext } from './participants/load-terminal-context.ts';
 import { recordBatchUpload } from './participants/record-batch-upload.ts';
 import { recordIntent } from './participants/record-intent.ts';
 import { recordOutcome } from './participants/record-outcome.ts';
+import { reserveNetworkIdentity } from './participants/reserve-network-identity.ts';
 import { routeScanCodeToWallet } from './participants/route-scan-code-to-wallet.ts';
 import { settleBatch } from './participants/settle-batch.ts';
 import { translatePin } from './participants/translate-pin.ts';
 import { validateRequest } from './participants/validate-request.ts';
 
 const CONTEXT = [validateRequest, classifyCard, loadTerminalContext] as const;
-/** Validate, context, record the intent (duplicate check), 跳码, rules, risk, PIN, route, fee, persist + publish. */
-const NEW_CARD_TRANSACTION = [recordIntent, detectCodeJump, checkAmountRules, assessRisk, translatePin] as const;
+/**
+ * Validate, context, reserve the network identity, record the intent with it (duplicate check), 跳码,
+ * rules, risk, PIN, route, fee, persist + publish.
+ */
+const NEW_CARD_TRANSACTION = [
+  reserveNetworkIdentity,
+  recordIntent,
+  detectCodeJump,
+  checkAmountRules,
+  assessRisk,
+  translatePin,
+] as const;
 const FINISH = [routeScanCodeToWallet, computeFee, recordOutcome] as const;
-const REFERRING = [loadOriginal, recordIntent, detectCodeJump, checkAmountRules, claimOriginal] as const;
+const REFERRING = [
+  loadOriginal,
+  reserveNetworkIdentity,
+  recordIntent,
+  detectCodeJump,
+  checkAmountRules,
+  claimOriginal,
+] as const;
 
 export const PIPELINE_BY_KIND: Readonly<Record<TransactionKind, readonly Participant[]>> = {
   balance_inquiry: [...CONTEXT, ...NEW_CARD_TRANSACTION, ...FINISH],

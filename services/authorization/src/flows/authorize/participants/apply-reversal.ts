@@ -2,15 +2,15 @@
  * Terminal reversal (0400) of any earlier transaction of this terminal. The upstream reversal is
  * queued (durable store-and-forward, in the same SQL transaction) as the original is marked
  * reversed. Answers: 00 when reversed now or before (idempotent), or when there was nothing to
- * reverse; 25 for an unknown original. Terminals stop retrying on both. An original still in flight
- * is marked reversed too: its outcome step then finds it reversed and reverses the network approval.
+ * reverse; 25 for an unknown original. Terminals stop retrying on both. An original still pending
+ * is marked reversed too, and its network reversal is left to whoever completes it: its own outcome
+ * step finds it reversed and reverses the network approval, or, if that process died, crash
+ * recovery reverses it by the network identity stored with the intent.
  */
 import { assert } from '@acq/assert';
 import { recordReversal } from '../../../store/reversal-store.ts';
-import type { StoredTransaction } from '../../../store/transaction-row.ts';
 import { reversedEvent } from '../../events.ts';
-import type { FlowDependencies } from '../../flow-dependencies.ts';
-import { type UpstreamReversal, upstreamKindOf } from '../../ports.ts';
+import { upstreamReversalOf } from '../../upstream-reversal.ts';
 import type { AuthorizationContext } from '../authorization-context.ts';
 import { type Participant, Vote } from '../participant.ts';
 
@@ -36,11 +36,15 @@ export const applyReversal: Participant = {
       // An inquiry moved no money, so reversing it announces nothing.
       eventsIfApproved: (locked) =>
         locked.kind === 'balance_inquiry' ? [] : [reversedEvent(locked, reasonCode, nowMs)],
-      enqueueUpstream: (client, locked) => deps.upstream.enqueueReversal(upstreamReversalOf(locked, deps), client),
+      enqueueUpstream: (client, locked) =>
+        deps.upstream.enqueueReversal(
+          upstreamReversalOf(locked, 'terminal_reversal', deps.settings.acquirerInstitutionId, locked),
+          client,
+        ),
     });
     assert(record.kind !== 'original_not_found', 'a found original does not disappear');
     ctx.original = record.original;
-    ctx.upstreamReversalQueued = record.kind === 'reversed' && record.original.networkStan !== '';
+    ctx.upstreamReversalQueued = record.kind === 'reversed' && record.upstreamQueued;
     ctx.approve();
     return Vote.PREPARED | Vote.NO_JOIN;
   },
@@ -58,23 +62,4 @@ function originalKeyOf(ctx: AuthorizationContext): { batchNumber: string; stan: 
 function reversalReasonOf(ctx: AuthorizationContext): string {
   const reason = ctx.request.reversalReasonCode;
   return /^[0-9A-Z]{2}$/.test(reason) ? reason : DEFAULT_REVERSAL_REASON;
-}
-
-function upstreamReversalOf(original: StoredTransaction, deps: FlowDependencies): UpstreamReversal {
-  assert(original.networkStan !== '', 'only messages the network received are reversed upstream');
-  const reversal: UpstreamReversal = {
-    txnId: original.txnId,
-    reason: 'terminal_reversal',
-    kind: upstreamKindOf(original.kind),
-    amountFen: original.amountFen,
-    networkStan: original.networkStan,
-    transmissionDateTime: original.transmissionDateTime,
-    terminalId: original.terminalId,
-    merchantNumber: original.merchantNumber,
-    acquirerInstitutionId: deps.settings.acquirerInstitutionId,
-    posConditionCode: original.posConditionCode,
-  };
-  if (original.rrn !== '') reversal.rrn = original.rrn;
-  if (original.authCode !== '') reversal.authCode = original.authCode;
-  return reversal;
 }

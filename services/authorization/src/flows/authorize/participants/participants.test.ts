@@ -20,6 +20,7 @@ import { checkAmountRules } from './check-amount-rules.ts';
 import { classifyCard } from './classify-card.ts';
 import { detectCodeJump } from './detect-code-jump.ts';
 import { loadTerminalContext } from './load-terminal-context.ts';
+import { reserveNetworkIdentity } from './reserve-network-identity.ts';
 import { routeUpstream } from './route-upstream.ts';
 import { translatePin } from './translate-pin.ts';
 import { validateRequest } from './validate-request.ts';
@@ -206,25 +207,59 @@ test('translate-pin: no PIN passes, HSM refusal declines, a translated block rep
   expect.deepEqual([...(translated.ctx.pinBlockUnderZpk ?? [])], new Array(8).fill(0xfe));
 });
 
-test('route-upstream: bound merchant goes upstream; an approval aborted later is reversed as not_recorded; declines are not', async () => {
-  const approved = setup({ merchantNumberFromTerminal: '898310054110001' });
+/** The route step sends under the identity the reserve step recorded with the intent. */
+function setupRouted(overrides: Partial<TerminalRequest> = {}) {
+  const routed = setup(overrides);
+  routed.ctx.networkIdentity = routed.doubles.upstream.reserveIdentity();
+  return routed;
+}
+
+test('route-upstream: bound merchant goes upstream under the reserved identity; an approval aborted later is reversed as not_recorded; declines are not', async () => {
+  const approved = setupRouted({ merchantNumberFromTerminal: '898310054110001' });
+  const reserved = approved.ctx.networkIdentity;
   const vote = await prepared(approved.ctx, approved.deps, routeUpstream);
   expect.ok(isPrepared(vote) && joins(vote));
   expect.equal(approved.doubles.upstream.sent[0]?.merchantNumber, BOUND_MERCHANT_NUMBER);
   expect.equal(approved.ctx.status, 'approved');
+  expect.equal(approved.ctx.networkStan, reserved?.networkStan);
+  expect.equal(approved.ctx.transmissionDateTime, reserved?.transmissionDateTime);
   await routeUpstream.abort?.(approved.ctx, approved.deps);
   await routeUpstream.abort?.(approved.ctx, approved.deps);
   expect.equal(approved.doubles.upstream.reversals.length, 1);
   expect.equal(approved.doubles.upstream.reversals[0]?.reason, 'not_recorded');
-  const declined = setup();
+  expect.equal(approved.doubles.upstream.reversals[0]?.networkStan, reserved?.networkStan);
+  const declined = setupRouted();
   declined.doubles.upstream.answer = () => ({ outcome: 'declined', responseCode: '51' });
   const declineVote = await prepared(declined.ctx, declined.deps, routeUpstream);
   expect.equal(isPrepared(declineVote) || joins(declineVote), false);
   expect.equal(declined.ctx.externalResponseCode, '51');
-  const timedOut = setup();
+  const timedOut = setupRouted();
   timedOut.doubles.upstream.answer = () => ({ outcome: 'timeout', responseCode: '98', reversalQueued: true });
   expect.ok(joins(await prepared(timedOut.ctx, timedOut.deps, routeUpstream)));
   await routeUpstream.abort?.(timedOut.ctx, timedOut.deps);
   expect.equal(timedOut.doubles.upstream.reversals.length, 0, 'the connector already queued it');
   expect.equal(timedOut.ctx.status, 'timed_out');
+});
+
+test('reserve-network-identity: reserves before the intent, gives an unsent identity back once, a sent one stays with the network', async () => {
+  const aborted = setup();
+  const vote = await prepared(aborted.ctx, aborted.deps, reserveNetworkIdentity);
+  expect.ok(isPrepared(vote) && joins(vote), 'it joins so it can give the identity back');
+  const identity = aborted.ctx.networkIdentity;
+  expect.match(identity?.networkStan ?? '', /^[0-9]{6}$/);
+  expect.equal(aborted.doubles.upstream.reservedUnsent.size, 1);
+  await reserveNetworkIdentity.abort?.(aborted.ctx, aborted.deps);
+  await reserveNetworkIdentity.abort?.(aborted.ctx, aborted.deps);
+  expect.equal(aborted.doubles.upstream.reservedUnsent.size, 0, 'declined before routing: nothing stays reserved');
+  const sent = setup();
+  await prepared(sent.ctx, sent.deps, reserveNetworkIdentity);
+  await routeUpstream.prepare(sent.ctx, sent.deps);
+  await reserveNetworkIdentity.commit?.(sent.ctx, sent.deps);
+  expect.equal(sent.doubles.upstream.sent.length, 1);
+  expect.equal(sent.doubles.upstream.reservedUnsent.size, 0);
+  const closing = setup();
+  closing.doubles.upstream.reserveIdentity = () => undefined;
+  const closingVote = await prepared(closing.ctx, closing.deps, reserveNetworkIdentity);
+  expect.equal(isPrepared(closingVote) || joins(closingVote), false);
+  expect.equal(closing.ctx.declineReason, 'upstream_unavailable');
 });

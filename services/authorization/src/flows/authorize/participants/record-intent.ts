@@ -1,6 +1,7 @@
 /**
- * Durable intent before anything leaves the process (group commit), which is also the duplicate
- * check: the unique index on terminal + batch + trace refuses a second row. A retransmission of a
+ * Durable intent before anything leaves the process (group commit), with the network identity the
+ * upstream request will carry, which is also the duplicate check: the unique index on terminal +
+ * batch + trace refuses a second row. A retransmission of a
  * completed request replays its stored answer; anything else with the same key is answered 94.
  * Its abort writes the declined (or timed-out) outcome with its events, so every declined request
  * that got this far is recorded too.
@@ -78,6 +79,8 @@ function intentRowOf(ctx: AuthorizationContext): IntentRow {
     posConditionCode: ctx.request.posConditionCode,
     requestFingerprint: requestFingerprint(ctx),
     rrn: ctx.rrn,
+    networkStan: ctx.networkIdentity?.networkStan ?? '',
+    transmissionDateTime: ctx.networkIdentity?.transmissionDateTime ?? '',
     businessDate: ctx.businessDate,
     originalTxnId: ctx.original?.txnId ?? null,
   };

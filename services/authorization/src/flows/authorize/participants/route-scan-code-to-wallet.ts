@@ -8,6 +8,7 @@
 import { assert } from '@acq/assert';
 import { abandonTerminalPayment, keepTerminalPayment, payAtTerminal } from '../../../qr/flows/qr-payments.ts';
 import { TERMINAL_RECORDING_RESERVE_MS } from '../../../qr/limits.ts';
+import type { FlowDependencies } from '../../flow-dependencies.ts';
 import type { AuthorizationContext } from '../authorization-context.ts';
 import { type Participant, Vote } from '../participant.ts';
 import { routeUpstream } from './route-upstream.ts';
@@ -21,14 +22,20 @@ const DECLINE_CODE_BY_WALLET_ERROR: Readonly<Record<string, string>> = {
 };
 const INVALID_CODE_ERRORS = new Set(['AUTH_CODE_INVALID', 'AUTH_CODE_EXPIRED', 'PROVIDER_MISMATCH']);
 
+/** A scan-code purchase goes to the wallet provider when the QR module is there (else field 59 to the card network). */
+export function paysThroughWallet(ctx: AuthorizationContext, deps: FlowDependencies): boolean {
+  return ctx.entryMethod === 'scan_code' && deps.scanCodePayments !== undefined;
+}
+
 export const routeScanCodeToWallet: Participant = {
   name: routeUpstream.name,
   uninterruptible: true,
   async prepare(ctx, deps) {
-    const qr = deps.scanCodePayments;
     // Without the QR module (the card pipeline run alone) a scan code travels in field 59 to the
     // card network, as CUP carries UnionPay QR payments.
-    if (ctx.entryMethod !== 'scan_code' || qr === undefined) return routeUpstream.prepare(ctx, deps);
+    if (!paysThroughWallet(ctx, deps)) return routeUpstream.prepare(ctx, deps);
+    const qr = deps.scanCodePayments;
+    assert(qr !== undefined, 'a wallet payment goes through the QR module');
     const terminal = ctx.terminal;
     assert(terminal !== undefined, 'routing needs the bound merchant');
     if (ctx.request.kind !== 'purchase') {

@@ -1,6 +1,6 @@
 /**
  * Sends the transaction to the card network with the bound merchant's number and MCC (never the
- * terminal's field 42). The connector enforces the timeout (bounded by the remaining budget), so this
+ * terminal's field 42), under the network identity recorded with the intent. The connector enforces the timeout (bounded by the remaining budget), so this
  * step is never cut off by the runner: an answer that arrives is always seen. A timeout is answered
  * 98 and the connector queues its reversal; if it could not, or if a later step aborts an approval
  * (the outcome could not be recorded, or the terminal reversed meanwhile), this step's abort queues
@@ -8,7 +8,9 @@
  */
 import { assert } from '@acq/assert';
 import type { FlowDependencies } from '../../flow-dependencies.ts';
+import { reversibleAtNetwork } from '../../../store/transaction-row.ts';
 import { type UpstreamRequest, type UpstreamReversal, upstreamKindOf } from '../../ports.ts';
+import { upstreamReversalOf } from '../../upstream-reversal.ts';
 import type { AuthorizationContext } from '../authorization-context.ts';
 import { type Participant, Vote } from '../participant.ts';
 
@@ -16,8 +18,10 @@ export const routeUpstream: Participant = {
   name: 'route-upstream',
   uninterruptible: true,
   async prepare(ctx, deps) {
+    const identity = ctx.networkIdentity;
+    assert(identity !== undefined, 'the network identity is reserved and recorded before the request is sent');
     const timeoutMs = Math.max(1, Math.min(deps.settings.upstreamTimeoutMs, ctx.remainingMs(deps.nowMs())));
-    const result = await deps.upstream.send(upstreamRequestOf(ctx, deps), { timeoutMs });
+    const result = await deps.upstream.send(upstreamRequestOf(ctx, deps), { timeoutMs, identity });
     ctx.upstreamResult = result;
     ctx.networkStan = result.networkStan;
     ctx.transmissionDateTime = result.transmissionDateTime;
@@ -40,16 +44,11 @@ export const routeUpstream: Participant = {
     if (ctx.upstreamReversalQueued) return;
     const result = ctx.upstreamResult;
     if (result === undefined || (result.outcome !== 'approved' && result.outcome !== 'timeout')) return;
-    if (!needsReversal(ctx)) return;
-    await deps.upstream.enqueueReversal(upstreamReversalOf(ctx, deps, result.outcome === 'approved'));
+    if (!reversibleAtNetwork({ kind: ctx.request.kind, networkStan: ctx.networkStan })) return;
+    await deps.upstream.enqueueReversal(upstreamReversalOfContext(ctx, deps, result.outcome === 'approved'));
     ctx.upstreamReversalQueued = true;
   },
 };
-
-/** Balance inquiries move no money, so the network expects no reversal for them. */
-function needsReversal(ctx: AuthorizationContext): boolean {
-  return ctx.request.kind !== 'balance_inquiry' && ctx.networkStan !== '';
-}
 
 function upstreamRequestOf(ctx: AuthorizationContext, deps: FlowDependencies): UpstreamRequest {
   const terminal = ctx.terminal;
@@ -84,22 +83,26 @@ function upstreamRequestOf(ctx: AuthorizationContext, deps: FlowDependencies): U
   return request;
 }
 
-function upstreamReversalOf(ctx: AuthorizationContext, deps: FlowDependencies, approved: boolean): UpstreamReversal {
+function upstreamReversalOfContext(
+  ctx: AuthorizationContext,
+  deps: FlowDependencies,
+  approved: boolean,
+): UpstreamReversal {
   const terminal = ctx.terminal;
   assert(terminal !== undefined, 'a reversal names the bound merchant');
-  const reversal: UpstreamReversal = {
-    txnId: ctx.txnId,
-    reason: approved ? 'not_recorded' : 'timeout',
-    kind: upstreamKindOf(ctx.request.kind),
-    amountFen: ctx.request.amountFen,
-    networkStan: ctx.networkStan,
-    transmissionDateTime: ctx.transmissionDateTime,
-    terminalId: ctx.request.terminalId,
-    merchantNumber: terminal.merchantNumber,
-    acquirerInstitutionId: deps.settings.acquirerInstitutionId,
-    posConditionCode: ctx.request.posConditionCode,
-  };
-  if (ctx.rrn !== '') reversal.rrn = ctx.rrn;
-  if (ctx.authCode !== '') reversal.authCode = ctx.authCode;
-  return reversal;
+  return upstreamReversalOf(
+    {
+      txnId: ctx.txnId,
+      kind: ctx.request.kind,
+      amountFen: ctx.request.amountFen,
+      networkStan: ctx.networkStan,
+      transmissionDateTime: ctx.transmissionDateTime,
+      terminalId: ctx.request.terminalId,
+      merchantNumber: terminal.merchantNumber,
+      posConditionCode: ctx.request.posConditionCode,
+    },
+    approved ? 'not_recorded' : 'timeout',
+    deps.settings.acquirerInstitutionId,
+    { rrn: ctx.rrn, authCode: ctx.authCode },
+  );
 }
