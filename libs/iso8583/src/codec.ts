@@ -20,7 +20,7 @@ import {
   nibbleOfCharCode,
 } from './bcd.ts';
 import { IsoCodecError, NO_FIELD } from './errors.ts';
-import { ISO_FIELD_NUMBER_MAX } from './limits.ts';
+import { ISO_FIELD_NUMBER_MAX, ISO_FRAME_BYTES_MAX } from './limits.ts';
 import { ENCODING_CODE, LENGTH_KIND_CODE, type MessageSpec } from './spec.ts';
 
 /** Numeric and track fields are digit strings without pad ('=' kept), text is a string, binary a Buffer. */
@@ -39,17 +39,10 @@ const ENC_Z = ENCODING_CODE['z-bcd'];
 const ENC_N_ASCII = ENCODING_CODE['n-ascii'];
 const ENC_BINARY = ENCODING_CODE.binary;
 const KIND_FIXED = LENGTH_KIND_CODE.fixed;
-const KIND_LL = LENGTH_KIND_CODE.LL;
 const CHAR_CODE_ZERO = 48;
 
 function mtiBytesOf(spec: MessageSpec): number {
   return spec.mtiEncoding === 'bcd' ? MTI_DIGITS / 2 : MTI_DIGITS;
-}
-
-function prefixBytesOf(spec: MessageSpec, lengthKind: number): number {
-  if (lengthKind === KIND_FIXED) return 0;
-  if (spec.prefixIsBcd) return lengthKind === KIND_LL ? 1 : 2;
-  return lengthKind === KIND_LL ? 2 : 3;
 }
 
 function contentBytesOf(encodingCode: number, units: number): number {
@@ -208,8 +201,8 @@ function readMti(spec: MessageSpec, bytes: Buffer, start: number, end: number): 
   return readLatin1(bytes, start, start + mtiBytes);
 }
 
-function readLengthPrefix(spec: MessageSpec, bytes: Buffer, offset: number, lengthKind: number, fieldNumber: number) {
-  const prefixBytes = prefixBytesOf(spec, lengthKind);
+/** The LL/LLL value at `offset` (the caller checked that its bytes are inside the message). */
+function readLengthPrefix(spec: MessageSpec, bytes: Buffer, offset: number, prefixBytes: number, fieldNumber: number) {
   let value = 0;
   for (let index = offset; index < offset + prefixBytes; index++) {
     const byte = bytes[index] as number;
@@ -234,14 +227,13 @@ function readField(
 ): number {
   const encodingCode = spec.encodingByField[fieldNumber] as number;
   if (encodingCode === 0) throw new IsoCodecError('UNKNOWN_FIELD', fieldNumber, fieldOffset, 'field not in spec');
-  const lengthKind = spec.lengthKindByField[fieldNumber] as number;
-  const lengthMax = spec.lengthByField[fieldNumber] as number;
-  let units = lengthMax;
+  const prefixBytes = spec.prefixBytesByField[fieldNumber] as number;
+  let units = spec.lengthByField[fieldNumber] as number;
   let offset = fieldOffset;
-  if (lengthKind !== KIND_FIXED) {
-    const prefixBytes = prefixBytesOf(spec, lengthKind);
+  if (prefixBytes !== 0) {
     if (offset + prefixBytes > end) throw new IsoCodecError('TRUNCATED', fieldNumber, offset, 'length prefix');
-    units = readLengthPrefix(spec, bytes, offset, lengthKind, fieldNumber);
+    const lengthMax = units;
+    units = readLengthPrefix(spec, bytes, offset, prefixBytes, fieldNumber);
     if (units > lengthMax) {
       throw new IsoCodecError('LENGTH_EXCEEDS_MAX', fieldNumber, offset, `length ${units} above ${lengthMax}`);
     }
@@ -311,8 +303,9 @@ function readBcdDigits(
 
 /**
  * Track (z) content: any nibble is allowed, D reads as '=', ciphertext nibbles as upper-case
- * letters. A track in clear (digits and D only, the usual case) is a slice of the hex text with d
- * mapped to '=' in one native call; a track holding ciphertext is built from a byte table.
+ * letters. A track in clear (digits and D only, the usual case) is a slice of the hex text; its one
+ * separator (track 2 has exactly one) is spliced in as '=', which costs less than a replaceAll. A
+ * track holding ciphertext is built from a byte table.
  */
 function readTrack(bytes: Buffer, start: number, end: number, digits: number, fieldNumber: number): string {
   const padTrails = (digits & 1) === 1;
@@ -325,13 +318,27 @@ function readTrack(bytes: Buffer, start: number, end: number, digits: number, fi
   }
   const lastDigitNibble = padTrails ? (bytes[end - 1] as number) >> 4 : 0;
   let inClear = lastDigitNibble <= 9 || lastDigitNibble === TRACK_SEPARATOR_NIBBLE;
-  for (let index = start; index < fullEnd && inClear; index++)
-    inClear = BCD_TRACK_CLEAR_PAIR[bytes[index] as number] === 1;
+  let separators = lastDigitNibble === TRACK_SEPARATOR_NIBBLE && padTrails ? 1 : 0;
+  let separatorDigit = separators === 1 ? digits - 1 : -1;
+  for (let index = start; index < fullEnd && inClear; index++) {
+    const byte = bytes[index] as number;
+    inClear = BCD_TRACK_CLEAR_PAIR[byte] === 1;
+    if (byte >> 4 === TRACK_SEPARATOR_NIBBLE) {
+      if (separators++ === 0) separatorDigit = 2 * (index - start);
+    }
+    if ((byte & 0x0f) === TRACK_SEPARATOR_NIBBLE) {
+      if (separators++ === 0) separatorDigit = 2 * (index - start) + 1;
+    }
+  }
   if (inClear) {
     const textStart = 2 * (start - messageStart);
-    return messageHexText(bytes)
-      .slice(textStart, textStart + digits)
-      .replaceAll('d', TRACK_SEPARATOR_CHAR);
+    const hex = messageHexText(bytes);
+    if (separators === 0) return hex.slice(textStart, textStart + digits);
+    if (separators === 1) {
+      const separatorAt = textStart + separatorDigit;
+      return `${hex.slice(textStart, separatorAt)}${TRACK_SEPARATOR_CHAR}${hex.slice(separatorAt + 1, textStart + digits)}`;
+    }
+    return hex.slice(textStart, textStart + digits).replaceAll('d', TRACK_SEPARATOR_CHAR);
   }
   let text = '';
   for (let index = start; index < fullEnd; index++) text += TRACK_BYTE_TEXT[bytes[index] as number] as string;
@@ -382,8 +389,18 @@ function readLatin1(bytes: Buffer, start: number, end: number): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The fields being packed, sorted by number, with their values. Packing is synchronous, so these
- * module-level scratch lists are safe to reuse; the values are cleared after every pack.
+ * Every message is packed in one pass into this module-level buffer (validating each field as it is
+ * written) and then copied out once at its exact size, so there is no measuring pass and no
+ * allocation per field. Packing is synchronous, so one buffer serves every call; the bytes used are
+ * zeroed again before the call returns so no message's card data stays in it. Callers may reserve
+ * room before the message (frame length, TPDU, header) and fill it before the copy.
+ */
+export const PACK_PREAMBLE_BYTES_MAX = 16;
+const packScratch = Buffer.alloc(PACK_PREAMBLE_BYTES_MAX + ISO_FRAME_BYTES_MAX);
+
+/**
+ * The fields of a Map being packed, sorted by number, with their values. Packing is synchronous, so
+ * these module-level scratch lists are safe to reuse; the values are cleared after every pack.
  */
 const sortedFieldNumbers = new Int32Array(ISO_FIELD_NUMBER_MAX + 1);
 const sortedFieldValues: FieldValue[] = new Array<FieldValue>(ISO_FIELD_NUMBER_MAX + 1).fill('');
@@ -415,21 +432,6 @@ function collectSortedFields(spec: MessageSpec, fields: Map<number, FieldValue>)
   return count;
 }
 
-/** The indexed form is already in field number order: no Map walk, no sort. */
-function collectIndexedFields(spec: MessageSpec, fieldValues: ReadonlyArray<FieldValue | undefined>): number {
-  assert(fieldValues.length <= ISO_FIELD_NUMBER_MAX + 1, 'indexed message longer than any bitmap');
-  let count = 0;
-  for (let fieldNumber = 0; fieldNumber < fieldValues.length; fieldNumber++) {
-    const value = fieldValues[fieldNumber];
-    if (value === undefined) continue;
-    checkFieldNumber(spec, fieldNumber);
-    sortedFieldNumbers[count] = fieldNumber;
-    sortedFieldValues[count] = value;
-    count++;
-  }
-  return count;
-}
-
 /** Bytes the field occupies on the wire (prefix + content); validates type and length. */
 function encodedFieldBytes(spec: MessageSpec, fieldNumber: number, value: FieldValue): number {
   const encodingCode = spec.encodingByField[fieldNumber] as number;
@@ -440,77 +442,174 @@ function encodedFieldBytes(spec: MessageSpec, fieldNumber: number, value: FieldV
     throw new IsoCodecError('BAD_VALUE_TYPE', fieldNumber, 0, isBinary ? 'needs a Buffer' : 'needs a string');
   }
   const units = value.length;
-  const lengthKind = spec.lengthKindByField[fieldNumber] as number;
   const length = spec.lengthByField[fieldNumber] as number;
-  if (lengthKind === KIND_FIXED && units !== length) {
+  if (spec.lengthKindByField[fieldNumber] === KIND_FIXED && units !== length) {
     throw new IsoCodecError('BAD_LENGTH', fieldNumber, 0, `length ${units}, fixed ${length}`);
   }
   if (units > length) throw new IsoCodecError('LENGTH_EXCEEDS_MAX', fieldNumber, 0, `length ${units} above ${length}`);
-  return prefixBytesOf(spec, lengthKind) + contentBytesOf(encodingCode, units);
+  return (spec.prefixBytesByField[fieldNumber] as number) + contentBytesOf(encodingCode, units);
 }
 
-/** Total packed size of the `count` sorted fields plus MTI and bitmap. */
-function measureMessage(spec: MessageSpec, count: number, bitmapBytes: number): number {
-  let size = mtiBytesOf(spec) + bitmapBytes;
-  for (let index = 0; index < count; index++) {
-    size += encodedFieldBytes(spec, sortedFieldNumbers[index] as number, sortedFieldValues[index] as FieldValue);
+/**
+ * Refuses a message that does not fit `spec.messageBytesMax`, naming its whole size. Every field is
+ * validated first, as a message with a bad field is refused for that field whatever its size.
+ */
+function frameTooLarge(
+  spec: MessageSpec,
+  numbers: ArrayLike<number>,
+  values: ArrayLike<FieldValue | undefined>,
+  zeroMacBytes = 0,
+) {
+  let size = mtiBytesOf(spec) + spec.bitmapBytes + zeroMacBytes;
+  for (let index = 0; index < numbers.length; index++) {
+    const value = values[index];
+    if (value === undefined) continue;
+    checkFieldNumber(spec, numbers[index] as number);
+    size += encodedFieldBytes(spec, numbers[index] as number, value);
   }
-  if (size > spec.messageBytesMax) throw new IsoCodecError('FRAME_TOO_LARGE', NO_FIELD, 0, `message of ${size} bytes`);
-  return size;
+  return new IsoCodecError('FRAME_TOO_LARGE', NO_FIELD, 0, `message of ${size} bytes`);
 }
 
-function writeMessage(spec: MessageSpec, mti: string, count: number, bitmapBytes: number, size: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let offset = writeMti(spec, out, mti);
-  const bitmapStart = offset;
+/**
+ * Writes MTI and bitmap at `start` of the scratch buffer; returns where the first field goes. The
+ * bitmap bytes are zeroed here and each field sets its bit as it is written.
+ */
+function writeHead(spec: MessageSpec, mti: string, start: number, bitmapBytes: number): number {
+  const bitmapStart = writeMti(spec, packScratch, start, mti);
   // A loop of 8 or 16 stores costs less than a native fill call.
-  for (let index = 0; index < bitmapBytes; index++) out[bitmapStart + index] = 0;
-  if (bitmapBytes > BITMAP_PRIMARY_BYTES) out[bitmapStart] = 0x80;
-  offset += bitmapBytes;
-  for (let index = 0; index < count; index++) {
-    const fieldNumber = sortedFieldNumbers[index] as number;
-    const bitIndex = fieldNumber - 1;
-    out[bitmapStart + (bitIndex >> 3)] = (out[bitmapStart + (bitIndex >> 3)] as number) | (0x80 >> (bitIndex & 7));
-    offset = writeField(spec, out, offset, fieldNumber, sortedFieldValues[index] as FieldValue);
+  for (let index = 0; index < bitmapBytes; index++) packScratch[bitmapStart + index] = 0;
+  if (bitmapBytes > BITMAP_PRIMARY_BYTES) packScratch[bitmapStart] = 0x80;
+  return bitmapStart + bitmapBytes;
+}
+
+function setBitmapBit(bitmapStart: number, fieldNumber: number): void {
+  const byteIndex = bitmapStart + ((fieldNumber - 1) >> 3);
+  packScratch[byteIndex] = (packScratch[byteIndex] as number) | (0x80 >> ((fieldNumber - 1) & 7));
+}
+
+/** Map form: packs at `start` of the scratch buffer and returns the end offset of the message. */
+function packMapToScratch(spec: MessageSpec, message: IsoMessage, start: number, macZeros: boolean): number {
+  let fields = message.fields;
+  if (macZeros) {
+    fields = new Map(fields);
+    fields.set(spec.macFieldNumber, zeroMacOf(spec));
   }
-  assert(offset === size, 'packed size matches the measured size');
+  let count = 0;
+  try {
+    count = collectSortedFields(spec, fields);
+    const highest = count === 0 ? 0 : (sortedFieldNumbers[count - 1] as number);
+    const bitmapBytes = highest > FIELDS_PER_BITMAP ? BITMAP_PRIMARY_BYTES * 2 : BITMAP_PRIMARY_BYTES;
+    const bitmapStart = start + mtiBytesOf(spec);
+    const limit = start + spec.messageBytesMax;
+    let offset = writeHead(spec, message.mti, start, bitmapBytes);
+    for (let index = 0; index < count; index++) {
+      const fieldNumber = sortedFieldNumbers[index] as number;
+      offset = writeField(spec, offset, limit, fieldNumber, sortedFieldValues[index] as FieldValue);
+      if (offset < 0) throw frameTooLarge(spec, sortedFieldNumbers.subarray(0, count), sortedFieldValues);
+      setBitmapBit(bitmapStart, fieldNumber);
+    }
+    return offset;
+  } finally {
+    // No message's card data may outlive the call in the scratch list (also after a refusal, when
+    // `count` is 0 but values before the refused number were stored).
+    const stored = Math.min(Math.max(count, fields.size), sortedFieldValues.length);
+    for (let index = 0; index < stored; index++) sortedFieldValues[index] = '';
+  }
+}
+
+/** Zero bytes packed in place of the MAC, which the caller computes over the packed bytes. */
+const ZERO_MAC_BYTES = Buffer.alloc(64);
+
+function zeroMacOf(spec: MessageSpec): Buffer {
+  assert(spec.macFieldBytes <= ZERO_MAC_BYTES.length, 'MAC field fits the zero block');
+  return ZERO_MAC_BYTES.subarray(0, spec.macFieldBytes);
+}
+
+/** Field numbers 0..128, to name the indexed form's fields when measuring a refused message. */
+const ALL_FIELD_NUMBERS = Int32Array.from({ length: ISO_FIELD_NUMBER_MAX + 1 }, (_, fieldNumber) => fieldNumber);
+
+/** Indexed form: already in field number order, so no sort and no copy of the values. */
+function packIndexedToScratch(spec: MessageSpec, message: IndexedIsoMessage, start: number, macZeros: boolean): number {
+  const fieldValues = message.fieldValues;
+  assert(fieldValues.length <= ISO_FIELD_NUMBER_MAX + 1, 'indexed message longer than any bitmap');
+  let highest = fieldValues.length - 1;
+  while (highest >= 0 && fieldValues[highest] === undefined) highest--;
+  // The MAC field is the spec's last field number, so with it the message ends there.
+  if (macZeros) highest = spec.macFieldNumber;
+  const bitmapBytes = highest > FIELDS_PER_BITMAP ? BITMAP_PRIMARY_BYTES * 2 : BITMAP_PRIMARY_BYTES;
+  const bitmapStart = start + mtiBytesOf(spec);
+  const limit = start + spec.messageBytesMax;
+  let offset = writeHead(spec, message.mti, start, bitmapBytes);
+  for (let fieldNumber = 0; fieldNumber <= highest; fieldNumber++) {
+    const value = macZeros && fieldNumber === highest ? zeroMacOf(spec) : fieldValues[fieldNumber];
+    if (value === undefined) continue;
+    checkFieldNumber(spec, fieldNumber);
+    offset = writeField(spec, offset, limit, fieldNumber, value);
+    if (offset < 0) {
+      const zeroMacBytes = macZeros && fieldValues[highest] === undefined ? spec.macFieldBytes : 0;
+      throw frameTooLarge(spec, ALL_FIELD_NUMBERS.subarray(0, fieldValues.length), fieldValues, zeroMacBytes);
+    }
+    setBitmapBit(bitmapStart, fieldNumber);
+  }
+  return offset;
+}
+
+/** Copies scratch[start, end) into a new Buffer of its exact size and zeroes the scratch bytes. */
+function takeScratch(start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  packScratch.copy(out, 0, start, end);
+  packScratch.fill(0, start, end);
   return out;
 }
 
-/** Packs the `count` collected fields; always drops the scratch values, even on a refusal. */
-function packCollected(spec: MessageSpec, mti: string, count: number): Buffer {
+/** Zeroes what a refused pack may have written (the message never exceeds the scratch buffer). */
+function clearScratch(start: number, spec: MessageSpec): void {
+  packScratch.fill(0, start, start + spec.messageBytesMax);
+}
+
+function packWith<Message>(
+  spec: MessageSpec,
+  message: Message,
+  preamble: Buffer | undefined,
+  macZeros: boolean,
+  pack: (spec: MessageSpec, message: Message, start: number, macZeros: boolean) => number,
+): Buffer {
+  const start = preamble === undefined ? 0 : preamble.length;
+  assert(start <= PACK_PREAMBLE_BYTES_MAX, 'preamble fits the scratch buffer');
+  let end = -1;
   try {
-    const highest = count === 0 ? 0 : (sortedFieldNumbers[count - 1] as number);
-    const bitmapBytes = highest > FIELDS_PER_BITMAP ? BITMAP_PRIMARY_BYTES * 2 : BITMAP_PRIMARY_BYTES;
-    return writeMessage(spec, mti, count, bitmapBytes, measureMessage(spec, count, bitmapBytes));
+    end = pack(spec, message, start, macZeros);
   } finally {
-    // No message's card data may outlive the call in the scratch list.
-    for (let index = 0; index < count; index++) sortedFieldValues[index] = '';
+    if (end < 0) clearScratch(start, spec);
   }
+  if (preamble !== undefined)
+    for (let index = 0; index < start; index++) packScratch[index] = preamble[index] as number;
+  return takeScratch(0, end);
 }
 
 export function packMessage(spec: MessageSpec, message: IsoMessage): Buffer {
-  let count = 0;
-  try {
-    count = collectSortedFields(spec, message.fields);
-  } catch (error) {
-    // A refused field number leaves earlier values in the scratch list: clear them, then rethrow.
-    sortedFieldValues.fill('');
-    throw error;
-  }
-  return packCollected(spec, message.mti, count);
+  return packWith(spec, message, undefined, false, packMapToScratch);
 }
 
 /** Packs the indexed form (`fieldValues[n]` = data element n); same checks and bytes as packMessage. */
 export function packIndexedMessage(spec: MessageSpec, message: IndexedIsoMessage): Buffer {
-  let count = 0;
-  try {
-    count = collectIndexedFields(spec, message.fieldValues);
-  } catch (error) {
-    sortedFieldValues.fill('');
-    throw error;
-  }
-  return packCollected(spec, message.mti, count);
+  return packWith(spec, message, undefined, false, packIndexedToScratch);
+}
+
+/**
+ * Packs either message form after `preamble` (frame length, TPDU, header: at most
+ * PACK_PREAMBLE_BYTES_MAX bytes, copied as given) into one Buffer, so framing costs no second
+ * allocation or copy. With `macZeros` the MAC field is packed as zeros whatever the message holds,
+ * for the caller to compute the MAC over the packed bytes and write it in place.
+ */
+export function packMessageAfter(
+  spec: MessageSpec,
+  preamble: Buffer,
+  message: IsoMessage | IndexedIsoMessage,
+  macZeros: boolean,
+): Buffer {
+  if ('fieldValues' in message) return packWith(spec, message, preamble, macZeros, packIndexedToScratch);
+  return packWith(spec, message, preamble, macZeros, packMapToScratch);
 }
 
 /** Short binary values (PIN block, MAC) are copied in JavaScript; a native copy costs more. */
@@ -522,57 +621,61 @@ function writeBinary(out: Buffer, offset: number, value: Buffer): number {
   return offset + value.length;
 }
 
-function writeMti(spec: MessageSpec, out: Buffer, mti: string): number {
+function writeMti(spec: MessageSpec, out: Buffer, start: number, mti: string): number {
   if (typeof mti !== 'string' || mti.length !== MTI_DIGITS) throw new IsoCodecError('BAD_MTI', NO_FIELD, 0, 'length');
   for (let index = 0; index < MTI_DIGITS; index++) {
     if (!isDigitCharCode(mti.charCodeAt(index))) throw new IsoCodecError('BAD_MTI', NO_FIELD, index, 'digit');
   }
   if (spec.mtiEncoding === 'ascii') {
-    for (let index = 0; index < MTI_DIGITS; index++) out[index] = mti.charCodeAt(index);
-    return MTI_DIGITS;
+    for (let index = 0; index < MTI_DIGITS; index++) out[start + index] = mti.charCodeAt(index);
+    return start + MTI_DIGITS;
   }
-  out[0] = ((mti.charCodeAt(0) - CHAR_CODE_ZERO) << 4) | (mti.charCodeAt(1) - CHAR_CODE_ZERO);
-  out[1] = ((mti.charCodeAt(2) - CHAR_CODE_ZERO) << 4) | (mti.charCodeAt(3) - CHAR_CODE_ZERO);
-  return MTI_DIGITS / 2;
+  out[start] = ((mti.charCodeAt(0) - CHAR_CODE_ZERO) << 4) | (mti.charCodeAt(1) - CHAR_CODE_ZERO);
+  out[start + 1] = ((mti.charCodeAt(2) - CHAR_CODE_ZERO) << 4) | (mti.charCodeAt(3) - CHAR_CODE_ZERO);
+  return start + MTI_DIGITS / 2;
 }
 
 /** BCD byte of 0..99 (e.g. 42 -> 0x42): prefixes are written with a table read, not divisions. */
 const BCD_BYTE_OF_NUMBER = Uint8Array.from({ length: 100 }, (_, value) => ((value / 10) << 4) | (value % 10));
 
-function writeLengthPrefix(spec: MessageSpec, out: Buffer, offset: number, lengthKind: number, units: number): number {
+function writeLengthPrefix(out: Buffer, offset: number, prefixBytes: number, prefixIsBcd: boolean, units: number) {
   assert(units <= 9999, 'a length prefix holds at most four digits');
   const hundreds = (units / 100) | 0;
   const belowHundred = units - hundreds * 100;
-  if (spec.prefixIsBcd) {
-    if (lengthKind === KIND_LL) {
+  if (prefixIsBcd) {
+    if (prefixBytes === 1) {
       out[offset] = BCD_BYTE_OF_NUMBER[belowHundred] as number;
-      return offset + 1;
+      return;
     }
     out[offset] = BCD_BYTE_OF_NUMBER[hundreds] as number;
     out[offset + 1] = BCD_BYTE_OF_NUMBER[belowHundred] as number;
-    return offset + 2;
+    return;
   }
   const tens = (belowHundred / 10) | 0;
-  if (lengthKind === KIND_LL) {
-    out[offset] = CHAR_CODE_ZERO + tens;
-    out[offset + 1] = CHAR_CODE_ZERO + belowHundred - tens * 10;
-    return offset + 2;
-  }
-  out[offset] = CHAR_CODE_ZERO + hundreds;
-  out[offset + 1] = CHAR_CODE_ZERO + tens;
-  out[offset + 2] = CHAR_CODE_ZERO + belowHundred - tens * 10;
-  return offset + 3;
+  const last = offset + prefixBytes - 1;
+  out[last] = CHAR_CODE_ZERO + belowHundred - tens * 10;
+  out[last - 1] = CHAR_CODE_ZERO + tens;
+  if (prefixBytes === 3) out[offset] = CHAR_CODE_ZERO + hundreds;
 }
 
-function writeField(spec: MessageSpec, out: Buffer, fieldOffset: number, fieldNumber: number, value: FieldValue) {
+/**
+ * Validates one field (type, fixed length or maximum) and writes prefix and content at `offset` of
+ * the scratch buffer. Returns the offset after it, or -1 when it would pass `limit` (nothing of it
+ * is then written; the caller refuses the message as too large).
+ */
+function writeField(spec: MessageSpec, offset: number, limit: number, fieldNumber: number, value: FieldValue): number {
+  const end = offset + encodedFieldBytes(spec, fieldNumber, value);
+  if (end > limit) return -1;
   const encodingCode = spec.encodingByField[fieldNumber] as number;
-  const lengthKind = spec.lengthKindByField[fieldNumber] as number;
-  let offset = fieldOffset;
-  if (lengthKind !== KIND_FIXED) offset = writeLengthPrefix(spec, out, offset, lengthKind, value.length);
-  if (typeof value !== 'string') return writeBinary(out, offset, value);
-  if (encodingCode <= ENC_Z) return writeBcd(out, offset, value, encodingCode, fieldNumber);
-  if (encodingCode === ENC_N_ASCII) return writeAsciiDigits(out, offset, value, fieldNumber);
-  return writeLatin1(out, offset, value, fieldNumber);
+  const prefixBytes = spec.prefixBytesByField[fieldNumber] as number;
+  if (prefixBytes !== 0) writeLengthPrefix(packScratch, offset, prefixBytes, spec.prefixIsBcd, value.length);
+  const contentStart = offset + prefixBytes;
+  const out = packScratch;
+  if (typeof value !== 'string') writeBinary(out, contentStart, value);
+  else if (encodingCode <= ENC_Z) writeBcd(out, contentStart, value, encodingCode, fieldNumber);
+  else if (encodingCode === ENC_N_ASCII) writeAsciiDigits(out, contentStart, value, fieldNumber);
+  else writeLatin1(out, contentStart, value, fieldNumber);
+  return end;
 }
 
 // Validating and writing in one loop avoids a native call per field for the short text fields; one

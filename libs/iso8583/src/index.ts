@@ -29,7 +29,13 @@ export {
 } from './spec.ts';
 export { CUP_POS_MESSAGE_BYTES_MAX, cupPosSpec } from './specs/cup-pos-v1.ts';
 export { LengthPrefixedFrameReader, withLengthPrefix } from './framing/frame-reader.ts';
-export { type DecodedNetworkFrame, decodeNetworkFrame, encodeNetworkFrame } from './framing/network-frame.ts';
+export {
+  type DecodedIndexedNetworkFrame,
+  type DecodedNetworkFrame,
+  decodeNetworkFrame,
+  decodeNetworkFrameIndexed,
+  encodeNetworkFrame,
+} from './framing/network-frame.ts';
 export {
   type DecodedIndexedTerminalFrame,
   type DecodedTerminalFrame,
@@ -40,6 +46,7 @@ export {
   encodeTerminalFrameWithMac,
   swapTpdu,
   TERMINAL_PREAMBLE_BYTES,
+  type IndexedTerminalFrame,
   type TerminalFrame,
   TPDU_BYTES,
   TPDU_ID,

@@ -73,12 +73,20 @@ export interface MessageSpec {
   readonly encodingByField: Uint8Array;
   readonly lengthKindByField: Uint8Array;
   readonly lengthByField: Uint16Array;
+  /** Bytes of the field's length prefix on the wire: 0 (fixed), 1-2 (BCD LL/LLL), 2-3 (ASCII LL/LLL). */
+  readonly prefixBytesByField: Uint8Array;
   readonly fieldSpecs: ReadonlyArray<FieldSpec | undefined>;
 }
 
 export function isBcdEncoding(encodingCode: number): boolean {
   return encodingCode >= ENCODING_CODE['n-bcd-left'] && encodingCode <= ENCODING_CODE['z-bcd'];
 }
+
+/** Length prefix bytes: BCD packs two digits a byte (LL 1, LLL 2), ASCII writes one a byte (2, 3). */
+const PREFIX_BYTES: Record<LengthPrefixEncoding, Record<LengthKind, number>> = {
+  bcd: { fixed: 0, LL: 1, LLL: 2 },
+  ascii: { fixed: 0, LL: 2, LLL: 3 },
+};
 
 /** Longest value a prefix can express: LL = 99; LLL = 999 (ASCII, 3 digits) or 9999 (BCD, 2 bytes). */
 function prefixValueMax(lengthKind: LengthKind, prefix: LengthPrefixEncoding): number {
@@ -94,6 +102,7 @@ export function defineSpec(definition: SpecDefinition): MessageSpec {
   const encodingByField = new Uint8Array(fieldNumberMax + 1);
   const lengthKindByField = new Uint8Array(fieldNumberMax + 1);
   const lengthByField = new Uint16Array(fieldNumberMax + 1);
+  const prefixBytesByField = new Uint8Array(fieldNumberMax + 1);
   const fieldSpecs: Array<FieldSpec | undefined> = new Array(fieldNumberMax + 1).fill(undefined);
   for (const [key, field] of Object.entries(definition.fields)) {
     const fieldNumber = Number(key);
@@ -107,6 +116,7 @@ export function defineSpec(definition: SpecDefinition): MessageSpec {
     encodingByField[fieldNumber] = ENCODING_CODE[field.encoding];
     lengthKindByField[fieldNumber] = LENGTH_KIND_CODE[field.lengthKind];
     lengthByField[fieldNumber] = field.length;
+    prefixBytesByField[fieldNumber] = PREFIX_BYTES[definition.lengthPrefixEncoding][field.lengthKind];
     fieldSpecs[fieldNumber] = field;
   }
   const macField = fieldSpecs[definition.macFieldNumber];
@@ -127,6 +137,7 @@ export function defineSpec(definition: SpecDefinition): MessageSpec {
     encodingByField,
     lengthKindByField,
     lengthByField,
+    prefixBytesByField,
     fieldSpecs,
   };
 }

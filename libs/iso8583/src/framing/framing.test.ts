@@ -8,7 +8,9 @@ import {
   cupNetworkSpec,
   cupPosSpec,
   decodeNetworkFrame,
+  decodeNetworkFrameIndexed,
   decodeTerminalFrame,
+  decodeTerminalFrameIndexed,
   decodeTerminalFrameWithLength,
   encodeNetworkFrame,
   encodeTerminalFrame,
@@ -18,8 +20,10 @@ import {
   LengthPrefixedFrameReader,
   packMessage,
   parseTerminalHeader,
+  samplePurchaseResponse,
   samplePurchaseRequest,
   swapTpdu,
+  unpackIndexedMessage,
   withProcessingRequirement,
 } from '../index.ts';
 
@@ -149,4 +153,49 @@ test('network frames: length prefix, no TPDU, MAC input excludes field 128', () 
   expect.deepEqual(decoded.message, message);
   expect.deepEqual(decoded.macInput, frame.subarray(2, frame.length - 8));
   expect.deepEqual(new LengthPrefixedFrameReader().push(frame), [frame.subarray(2)]);
+});
+
+test('frames encode the same bytes from either message form, the MAC placeholder included', () => {
+  const response = samplePurchaseResponse();
+  const indexed = unpackIndexedMessage(cupPosSpec, packMessage(cupPosSpec, response));
+  const mapFrame = encodeTerminalFrame(cupPosSpec, { tpdu: TPDU, header: HEADER, message: response });
+  expect.deepEqual(encodeTerminalFrame(cupPosSpec, { tpdu: TPDU, header: HEADER, message: indexed }), mapFrame);
+  const inputs: Buffer[] = [];
+  const mac = (macInput: Buffer) => {
+    inputs.push(Buffer.from(macInput));
+    return Buffer.from('0102030405060708', 'hex');
+  };
+  // Field 64 is packed as zeros for the MAC input whether the message holds a MAC or not.
+  indexed.fieldValues[64] = undefined;
+  const fromIndexed = encodeTerminalFrameWithMac(cupPosSpec, { tpdu: TPDU, header: HEADER, message: indexed }, mac);
+  const fromMap = encodeTerminalFrameWithMac(cupPosSpec, { tpdu: TPDU, header: HEADER, message: response }, mac);
+  expect.deepEqual(fromIndexed, fromMap);
+  expect.deepEqual(inputs[0], inputs[1]);
+  expect.equal(indexed.fieldValues[64], undefined);
+  const decoded = decodeTerminalFrameIndexed(cupPosSpec, fromIndexed.subarray(2));
+  expect.equal((decoded.message.fieldValues[64] as Buffer).toString('hex'), '0102030405060708');
+  expect.deepEqual(decoded.macInput, inputs[0]);
+  // A refused pack leaves the next frame intact: nothing of it stays in the shared buffer.
+  indexed.fieldValues[11] = '12345';
+  expect.throws(() => encodeTerminalFrame(cupPosSpec, { tpdu: TPDU, header: HEADER, message: indexed }), IsoCodecError);
+  expect.deepEqual(encodeTerminalFrame(cupPosSpec, { tpdu: TPDU, header: HEADER, message: response }), mapFrame);
+});
+
+test('network frames decode to the same message in the indexed form', () => {
+  const message = {
+    mti: '0810',
+    fields: new Map<number, string | Buffer>([
+      [7, '1122103015'],
+      [11, '000001'],
+      [39, '00'],
+      [70, '001'],
+      [128, Buffer.from('0102030405060708', 'hex')],
+    ]),
+  };
+  const frame = encodeNetworkFrame(cupNetworkSpec, message);
+  const decoded = decodeNetworkFrameIndexed(cupNetworkSpec, frame.subarray(2));
+  expect.equal(decoded.message.mti, '0810');
+  expect.equal(decoded.message.fieldValues[7], '1122103015');
+  expect.deepEqual(decoded.macInput, decodeNetworkFrame(cupNetworkSpec, frame.subarray(2)).macInput);
+  expect.deepEqual(encodeNetworkFrame(cupNetworkSpec, decoded.message), frame);
 });
