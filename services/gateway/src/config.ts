@@ -1,6 +1,7 @@
 import { env } from '@acq/config';
 import { platformVariables } from '@acq/service-kit';
 import { AUTHORIZATION_STREAMS_MAX } from './limits.ts';
+import { HTTP_LIMITS } from './transport/http/http-limits.ts';
 
 export const gatewayConfigSchema = {
   GATEWAY_TCP_PORT: env.port({ description: 'Terminal ISO 8583 TCP port', default: 8583 }),
@@ -18,6 +19,18 @@ export const gatewayConfigSchema = {
     default: 2,
     min: 1,
     max: AUTHORIZATION_STREAMS_MAX,
+  }),
+  GATEWAY_HTTP_TOKEN_REQUESTS_PER_SECOND: env.integer({
+    description: 'Sustained HTTP requests per second one access token subject may send; past it 429 with Retry-After',
+    default: HTTP_LIMITS.tokenRequestsPerSecondMax,
+    min: 1,
+    max: HTTP_LIMITS.tokenRequestsPerSecondMax,
+  }),
+  GATEWAY_HTTP_TOKEN_BURST_REQUESTS: env.integer({
+    description: 'HTTP requests a quiet access token subject may send at once before the sustained rate applies',
+    default: HTTP_LIMITS.tokenBurstRequestsMax,
+    min: 1,
+    max: HTTP_LIMITS.tokenBurstRequestsMax,
   }),
   GATEWAY_TLS_CERT_FILE: env.string({
     description: 'PEM certificate chain: when set with GATEWAY_TLS_KEY_FILE, the terminal port and HTTP speak TLS only',

@@ -29,7 +29,7 @@ import {
 import { buildHttpApp } from './transport/http/app.ts';
 import { createPostgresAuditLog } from './transport/http/audit-log.ts';
 import { createTerminalHandler } from './transport/tcp/terminal-handler.ts';
-import { TerminalRateLimit } from './domain/terminal-rate-limit.ts';
+import { KeyedRateLimit } from './domain/keyed-rate-limit.ts';
 import { startTerminalServer, type TlsCredentials } from './transport/tcp/terminal-server.ts';
 import { UnknownOutcomeReversals } from './transport/tcp/unknown-outcome-reversals.ts';
 
@@ -69,10 +69,10 @@ await runService({
       acquirerId: config.GATEWAY_ACQUIRER_INSTITUTION_ID,
       logger,
       meter,
-      rateLimit: new TerminalRateLimit({
+      rateLimit: new KeyedRateLimit({
         requestsPerSecond: TERMINAL_REQUESTS_PER_SECOND_MAX,
         burst: TERMINAL_REQUEST_BURST_MAX,
-        terminalsMax: TERMINAL_RATE_BUCKETS_MAX,
+        keysMax: TERMINAL_RATE_BUCKETS_MAX,
       }),
     });
     const tls = await readTlsCredentials(config.GATEWAY_TLS_CERT_FILE, config.GATEWAY_TLS_KEY_FILE);
@@ -89,6 +89,11 @@ await runService({
       auditLog: createPostgresAuditLog(pool),
       logger,
       https: tls,
+      tokenRateLimit: {
+        requestsPerSecond: config.GATEWAY_HTTP_TOKEN_REQUESTS_PER_SECOND,
+        burstRequests: config.GATEWAY_HTTP_TOKEN_BURST_REQUESTS,
+      },
+      meter,
     });
     const opsHandler = createOpsHandler(ops);
     for (const path of ['/healthz', '/readyz', '/metrics']) {

@@ -4,7 +4,7 @@
  * format refusal. Pure: no I/O, no business rules (limits, duplicates and routing live in
  * authorization).
  */
-import type { FieldValue, IsoMessage } from '@acq/iso8583';
+import type { IndexedIsoMessage } from '@acq/iso8583';
 import { fenFromAmountField } from '@acq/money';
 import {
   AuthorizeRequest,
@@ -43,13 +43,13 @@ const KIND_BY_NAME: Record<FinancialKind, TransactionKindValue> = {
 /** MTIs whose requests must carry a valid MAC (financial requests, DESIGN.md section 4). */
 const MAC_REQUIRED_MTIS = new Set(['0100', '0200', '0220', '0400']);
 
-export function textField(message: IsoMessage, field: number): string | undefined {
-  const value: FieldValue | undefined = message.fields.get(field);
+export function textField(message: IndexedIsoMessage, field: number): string | undefined {
+  const value = message.fieldValues[field];
   return typeof value === 'string' ? value : undefined;
 }
 
-function bytesField(message: IsoMessage, field: number): Buffer | undefined {
-  const value = message.fields.get(field);
+function bytesField(message: IndexedIsoMessage, field: number): Buffer | undefined {
+  const value = message.fieldValues[field];
   return Buffer.isBuffer(value) ? value : undefined;
 }
 
@@ -67,7 +67,7 @@ function refused(terminalId: string | undefined, responseCode: ResponseCode, rea
   return { type: 'refused', terminalId, responseCode, reason };
 }
 
-export function parseTerminalRequest(message: IsoMessage, receivedAtMs: number): TerminalRequest {
+export function parseTerminalRequest(message: IndexedIsoMessage, receivedAtMs: number): TerminalRequest {
   const terminalId = textField(message, 41);
   if (terminalId === undefined || terminalId.trim().length === 0) {
     return refused(undefined, RESPONSE_CODE.formatError, 'field 41 missing');
@@ -89,7 +89,7 @@ export function parseTerminalRequest(message: IsoMessage, receivedAtMs: number):
   }
 }
 
-function parseSignIn(message: IsoMessage, terminalId: string, managementCode: string): TerminalRequest {
+function parseSignIn(message: IndexedIsoMessage, terminalId: string, managementCode: string): TerminalRequest {
   const keyMode = managementCode as KeyMode;
   if (keyMode !== '001' && keyMode !== '003' && keyMode !== '004') {
     return refused(terminalId, RESPONSE_CODE.formatError, 'unknown sign-in key mode');
@@ -99,7 +99,7 @@ function parseSignIn(message: IsoMessage, terminalId: string, managementCode: st
   return { type: 'sign-in', terminalId, merchantNumber, keyMode, operatorNumber };
 }
 
-function baseRequest(message: IsoMessage, terminalId: string, batchNumber: string, receivedAtMs: number) {
+function baseRequest(message: IndexedIsoMessage, terminalId: string, batchNumber: string, receivedAtMs: number) {
   return {
     terminalId,
     merchantNumberFromTerminal: textField(message, 42) ?? '',
@@ -113,7 +113,7 @@ function baseRequest(message: IsoMessage, terminalId: string, batchNumber: strin
 }
 
 function parseFinancial(
-  message: IsoMessage,
+  message: IndexedIsoMessage,
   terminalId: string,
   field60: ReturnType<typeof splitField60>,
   receivedAtMs: number,
@@ -149,7 +149,7 @@ function parseFinancial(
     expiryYymm: textField(message, 14) ?? '',
     cardSequence: textField(message, 23) ?? '',
     pinBlock: bytesField(message, 52) ?? Buffer.alloc(0),
-    pinPresent: message.fields.has(52),
+    pinPresent: message.fieldValues[52] !== undefined,
     iccData: bytesField(message, 55) ?? Buffer.alloc(0),
     scanCode: textField(message, 59) ?? '',
     reversalReasonCode: classified.reversal ? (textField(message, 39) ?? '') : '',
@@ -173,7 +173,7 @@ function parseFinancial(
   };
 }
 
-function originalFromField61(message: IsoMessage, field61: string) {
+function originalFromField61(message: IndexedIsoMessage, field61: string) {
   if (field61.length < 12) return undefined;
   return {
     batchNumber: field61.slice(0, 6),
@@ -186,7 +186,7 @@ function originalFromField61(message: IsoMessage, field61: string) {
 }
 
 function parseBatchMessage(
-  message: IsoMessage,
+  message: IndexedIsoMessage,
   terminalId: string,
   field60: ReturnType<typeof splitField60>,
   receivedAtMs: number,

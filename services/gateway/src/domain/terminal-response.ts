@@ -2,7 +2,7 @@
  * Builds the response a terminal receives. Pure: the transport adds the MAC afterwards over the
  * exact packed bytes. The merchant number in field 42 is the bound merchant's, from authorization.
  */
-import type { FieldValue, IsoMessage } from '@acq/iso8583';
+import { cupPosSpec, type FieldValue, type IndexedIsoMessage } from '@acq/iso8583';
 import { amountFieldFromFen, type Fen } from '@acq/money';
 import type { AuthorizeResponse } from '@acq/proto/authorization/v1/authorization.ts';
 import { RESPONSE_CODE, type ResponseCode, responseMtiOf } from '@acq/terminal-protocol';
@@ -26,21 +26,29 @@ function localDateTime(nowMs: number): { time: string; date: string } {
   };
 }
 
-function baseResponse(request: IsoMessage, responseCode: string, acquirerId: string, nowMs: number): IsoMessage {
-  const fields = new Map<number, FieldValue>();
-  for (const field of ECHOED_FIELDS) {
-    const value = request.fields.get(field);
-    if (value !== undefined) fields.set(field, value);
-  }
+function baseResponse(
+  request: IndexedIsoMessage,
+  responseCode: string,
+  acquirerId: string,
+  nowMs: number,
+): IndexedIsoMessage {
+  // Indexed form: the hot path builds no Map per message.
+  const fields = new Array<FieldValue | undefined>(cupPosSpec.fieldNumberMax + 1);
+  for (const field of ECHOED_FIELDS) fields[field] = request.fieldValues[field];
   const local = localDateTime(nowMs);
-  fields.set(12, local.time);
-  fields.set(13, local.date);
-  fields.set(32, acquirerId);
-  fields.set(39, responseCode);
-  return { mti: responseMtiOf(request.mti), fields };
+  fields[12] = local.time;
+  fields[13] = local.date;
+  fields[32] = acquirerId;
+  fields[39] = responseCode;
+  return { mti: responseMtiOf(request.mti), fieldValues: fields };
 }
 
 /** Field 54 (CUP): account type 10, amount type 02 (available), currency 156, sign, amount n12. */
+/** protobuf bytes arrive as a Uint8Array (often already a Buffer): a view, not a copy. */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export function balanceField(balanceFen: Fen): string {
   const sign = balanceFen < 0n ? 'D' : 'C';
   const magnitude = (balanceFen < 0n ? -balanceFen : balanceFen) as Fen;
@@ -48,40 +56,45 @@ export function balanceField(balanceFen: Fen): string {
 }
 
 export function buildAuthorizationResponse(
-  request: IsoMessage,
+  request: IndexedIsoMessage,
   answer: AuthorizeResponse,
   acquirerId: string,
   nowMs: number,
-): IsoMessage {
+): IndexedIsoMessage {
   const response = baseResponse(request, answer.responseCode, acquirerId, nowMs);
-  const fields = response.fields;
-  if (answer.merchantNumber.length > 0) fields.set(42, answer.merchantNumber);
-  if (answer.rrn.length > 0) fields.set(37, answer.rrn);
-  if (answer.authCode.length > 0) fields.set(38, answer.authCode);
-  if (answer.settlementDateMmdd.length > 0) fields.set(15, answer.settlementDateMmdd);
-  if (answer.balancePresent) fields.set(54, balanceField(answer.balanceFen as Fen));
-  if (answer.iccResponse.length > 0) fields.set(55, Buffer.from(answer.iccResponse));
+  const fields = response.fieldValues;
+  if (answer.merchantNumber.length > 0) fields[42] = answer.merchantNumber;
+  if (answer.rrn.length > 0) fields[37] = answer.rrn;
+  if (answer.authCode.length > 0) fields[38] = answer.authCode;
+  if (answer.settlementDateMmdd.length > 0) fields[15] = answer.settlementDateMmdd;
+  if (answer.balancePresent) fields[54] = balanceField(answer.balanceFen as Fen);
+  if (answer.iccResponse.length > 0) fields[55] = toBuffer(answer.iccResponse);
   if (request.mti === '0500') {
-    fields.set(48, settlementTotalsWithResult(textField(request, 48) ?? '', answer.settlementResult));
+    fields[48] = settlementTotalsWithResult(textField(request, 48) ?? '', answer.settlementResult);
   }
-  if (request.mti === '0500' || request.mti === '0320') fields.delete(4);
+  if (request.mti === '0500' || request.mti === '0320') fields[4] = undefined;
   return response;
 }
 
-export function buildRefusal(request: IsoMessage, responseCode: ResponseCode, acquirerId: string, nowMs: number) {
+export function buildRefusal(
+  request: IndexedIsoMessage,
+  responseCode: ResponseCode,
+  acquirerId: string,
+  nowMs: number,
+) {
   return baseResponse(request, responseCode, acquirerId, nowMs);
 }
 
 export function buildSignInResponse(
-  request: IsoMessage,
+  request: IndexedIsoMessage,
   signedIn: { field62: Buffer; batchNumber: string; merchantNumber: string },
   acquirerId: string,
   nowMs: number,
-): IsoMessage {
+): IndexedIsoMessage {
   const response = baseResponse(request, RESPONSE_CODE.approved, acquirerId, nowMs);
   const field60 = textField(request, 60) ?? '00000000003';
-  response.fields.set(60, `${field60.slice(0, 2)}${signedIn.batchNumber}${field60.slice(8)}`);
-  response.fields.set(42, signedIn.merchantNumber);
-  response.fields.set(62, signedIn.field62);
+  response.fieldValues[60] = `${field60.slice(0, 2)}${signedIn.batchNumber}${field60.slice(8)}`;
+  response.fieldValues[42] = signedIn.merchantNumber;
+  response.fieldValues[62] = signedIn.field62;
   return response;
 }

@@ -361,4 +361,41 @@ describe('audit and documentation', () => {
       assert.ok(paths.includes(path), `OpenAPI lists ${path}`);
     }
   });
+
+  it('answers a token past its request rate 429 with Retry-After over HTTP; other and forged tokens are unaffected', async () => {
+    const pinned = { nowMs: Date.now() };
+    const limited = await buildHttpApp({
+      clients: { merchant: grpcClient },
+      accessTokenSecret: SECRET,
+      auditLog: createPostgresAuditLog(gatewayPool),
+      logger,
+      nowMs: () => pinned.nowMs,
+      tokenRateLimit: { requestsPerSecond: 1, burstRequests: 2 },
+    });
+    try {
+      await limited.listen({ port: 0, host: '127.0.0.1' });
+      const address = limited.server.address();
+      assert.ok(typeof address === 'object' && address !== null);
+      const url = `http://127.0.0.1:${address.port}/v1/merchants/mch_unknown`;
+      const call = (token: string) => fetch(url, { headers: bearer(token) });
+      const busy = issueAccessToken({ secret: SECRET, subject: 'op_busy', role: 'operator', nowMs: Date.now() });
+      const calm = issueAccessToken({ secret: SECRET, subject: 'op_calm', role: 'operator', nowMs: Date.now() });
+      // An unknown merchant id: within the burst the request reaches routing and validation (not 429).
+      const served = (await call(busy)).status;
+      assert.ok(served !== 429 && served < 500, `within the burst the request is served (${served})`);
+      assert.equal((await call(busy)).status, served);
+      const refused = await call(busy);
+      assert.equal(refused.status, 429);
+      assert.equal(refused.headers.get('retry-after'), '1', 'one token back in 1 s at 1/s');
+      assert.deepEqual(await refused.json(), {
+        error: { code: 'TOKEN_RATE_LIMITED', message: 'too many requests for this access token' },
+      });
+      assert.equal((await call(calm)).status, served, 'another subject has its own bucket');
+      assert.equal((await call(`${busy.slice(0, -2)}xx`)).status, 401, 'a forged token is refused before the limit');
+      pinned.nowMs += 1_000;
+      assert.equal((await call(busy)).status, served, 'served again once a token is back');
+    } finally {
+      await limited.close();
+    }
+  });
 });

@@ -7,7 +7,9 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@acq/telemetry';
+import { type Meter, metrics } from '@opentelemetry/api';
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import { KeyedRateLimit } from '../../domain/keyed-rate-limit.ts';
 import { installAccessControl } from './access-control.ts';
 import { type AuditLog, installAuditLog } from './audit-log.ts';
 import { errorReplyOf } from './http-error.ts';
@@ -15,6 +17,7 @@ import { HTTP_LIMITS } from './http-limits.ts';
 import { createRouteContext, type HttpClients } from './route-context.ts';
 import { ROUTE_PLUGINS } from './routes/index.ts';
 import { ErrorBody } from './schemas/common.ts';
+import { installTokenRateLimit } from './token-rate-limit.ts';
 
 export interface HttpAppOptions {
   readonly clients: HttpClients;
@@ -25,6 +28,10 @@ export interface HttpAppOptions {
   readonly nowMs?: () => number;
   /** PEM certificate chain and key: the API (and the ops endpoints on its port) speak HTTPS only. */
   readonly https?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /** Requests per access token subject; defaults to the HTTP_LIMITS maxima. */
+  readonly tokenRateLimit?: { readonly requestsPerSecond: number; readonly burstRequests: number };
+  /** The service's meter (throttling counter); tests may leave it to the no-op global meter. */
+  readonly meter?: Meter;
 }
 
 function installErrorHandling(app: FastifyInstance, logger: Logger): void {
@@ -35,6 +42,7 @@ function installErrorHandling(app: FastifyInstance, logger: Logger): void {
     const mapped = errorReplyOf(error);
     if (mapped !== undefined) {
       if (mapped.statusCode >= 500) logger.warn({ err: error, requestId: request.id }, 'backing service unavailable');
+      if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds));
       return reply.code(mapped.statusCode).send({ error: { code: mapped.code, message: mapped.message } });
     }
     // Fastify's own client errors (malformed JSON, body too large, wrong content type) keep their status.
@@ -80,7 +88,17 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   }) as unknown as FastifyInstance;
   app.addSchema(ErrorBody);
   installErrorHandling(app, options.logger);
-  installAccessControl(app, { secret: options.accessTokenSecret, nowMs: options.nowMs ?? Date.now });
+  const nowMs = options.nowMs ?? Date.now;
+  installAccessControl(app, { secret: options.accessTokenSecret, nowMs });
+  installTokenRateLimit(app, {
+    limit: new KeyedRateLimit({
+      requestsPerSecond: options.tokenRateLimit?.requestsPerSecond ?? HTTP_LIMITS.tokenRequestsPerSecondMax,
+      burst: options.tokenRateLimit?.burstRequests ?? HTTP_LIMITS.tokenBurstRequestsMax,
+      keysMax: HTTP_LIMITS.tokenRateBucketsMax,
+    }),
+    nowMs,
+    meter: options.meter ?? metrics.getMeter('@acq/gateway-service'),
+  });
   installAuditLog(app, options.auditLog, options.logger);
   await installOpenApi(app);
   const context = createRouteContext(options.clients, HTTP_LIMITS.grpcCallTimeoutMs);

@@ -9,10 +9,13 @@ export class HttpError extends Error {
   override readonly name = 'HttpError';
   readonly statusCode: number;
   readonly code: string;
-  constructor(statusCode: number, code: string, message: string) {
+  /** Sent as Retry-After (429, 503): when the client may try again. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(statusCode: number, code: string, message: string, options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.statusCode = statusCode;
     this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -36,6 +39,7 @@ export interface ErrorReply {
   readonly statusCode: number;
   readonly code: string;
   readonly message: string;
+  readonly retryAfterSeconds?: number | undefined;
 }
 
 function refusalCodeOf(error: ServiceError): string {
@@ -46,7 +50,10 @@ function refusalCodeOf(error: ServiceError): string {
 
 /** The reply for a thrown value; undefined means "unexpected": log it and answer 500. */
 export function errorReplyOf(error: unknown): ErrorReply | undefined {
-  if (error instanceof HttpError) return { statusCode: error.statusCode, code: error.code, message: error.message };
+  if (error instanceof HttpError) {
+    const { statusCode, code, message, retryAfterSeconds } = error;
+    return { statusCode, code, message, retryAfterSeconds };
+  }
   if (error instanceof ServiceError) {
     const statusCode = STATUS_OF_CLASS[error.code];
     if (statusCode === undefined) return undefined;

@@ -1,13 +1,12 @@
-import type { TerminalRateLimit } from '../../domain/terminal-rate-limit.ts';
 import { randomBytes } from 'node:crypto';
 import { type Meter, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type { Hsm } from '@acq/crypto';
 import {
   cupPosSpec,
-  type DecodedTerminalFrame,
+  type DecodedIndexedTerminalFrame,
   encodeTerminalFrame,
   encodeTerminalFrameWithMac,
-  type IsoMessage,
+  type IndexedIsoMessage,
   PROCESSING_REQUIREMENT,
   swapTpdu,
   withProcessingRequirement,
@@ -26,6 +25,7 @@ import { RESPONSE_CODE, type ResponseCode } from '@acq/terminal-protocol';
 import type { AuthorizationPort } from '../../clients/authorization-client.ts';
 import type { MerchantPort } from '../../clients/merchant-client.ts';
 import type { TerminalContextCache } from '../../clients/terminal-contexts.ts';
+import type { KeyedRateLimit } from '../../domain/keyed-rate-limit.ts';
 import { buildAuthorizationResponse, buildRefusal, buildSignInResponse } from '../../domain/terminal-response.ts';
 import { parseTerminalRequest, type TerminalRequest } from '../../domain/terminal-request.ts';
 import { AUTHORIZATION_DEADLINE_MS } from '../../limits.ts';
@@ -49,13 +49,13 @@ export interface TerminalHandlerDependencies {
   acquirerId: string;
   logger: Logger;
   meter: Meter;
-  /** Per-terminal request rate; absent in tests that do not exercise it. */
-  rateLimit?: TerminalRateLimit;
+  /** Per-terminal request rate (keyed by terminal id); absent in tests that do not exercise it. */
+  rateLimit?: KeyedRateLimit;
   now?: () => number;
 }
 
 interface Reply {
-  message: IsoMessage;
+  message: IndexedIsoMessage;
   /** The MAK (under the master key) that signs the reply; undefined sends it without a MAC. */
   makUnderMasterKey: string | undefined;
   processingRequirement: number;
@@ -87,13 +87,16 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
     advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
   });
 
-  const refusal = (message: IsoMessage, code: ResponseCode, processingRequirement = 0): Reply => ({
+  const refusal = (message: IndexedIsoMessage, code: ResponseCode, processingRequirement = 0): Reply => ({
     message: buildRefusal(message, code, dependencies.acquirerId, now()),
     makUnderMasterKey: undefined,
     processingRequirement,
   });
 
-  async function signIn(message: IsoMessage, request: Extract<TerminalRequest, { type: 'sign-in' }>): Promise<Reply> {
+  async function signIn(
+    message: IndexedIsoMessage,
+    request: Extract<TerminalRequest, { type: 'sign-in' }>,
+  ): Promise<Reply> {
     try {
       const signedIn = await dependencies.merchant.signInTerminal({
         terminalId: request.terminalId,
@@ -127,12 +130,12 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
   }
 
   async function verifiedContext(
-    frame: DecodedTerminalFrame,
+    frame: DecodedIndexedTerminalFrame,
     request: Extract<TerminalRequest, { type: 'financial' }>,
   ): Promise<TerminalContext | ResponseCode> {
     const context = await dependencies.contexts.get(request.terminalId);
     if (context === undefined) return RESPONSE_CODE.terminalNotRegistered;
-    const mac = frame.message.fields.get(64);
+    const mac = frame.message.fieldValues[64];
     if (!Buffer.isBuffer(mac)) return request.macRequired ? RESPONSE_CODE.macFailure : context;
     if (macVerifies(context, frame.macInput, mac)) return context;
     // The terminal may have signed in through another gateway: check once against a fresh read.
@@ -148,7 +151,7 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
   }
 
   async function authorize(
-    frame: DecodedTerminalFrame,
+    frame: DecodedIndexedTerminalFrame,
     request: Extract<TerminalRequest, { type: 'financial' }>,
   ): Promise<Reply> {
     const context = await verifiedContext(frame, request);
@@ -192,7 +195,7 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
   function isThrottled(request: Extract<TerminalRequest, { type: 'financial' }>): boolean {
     if (dependencies.rateLimit === undefined) return false;
     if (request.request.kind === TransactionKind.TRANSACTION_KIND_REVERSAL) return false;
-    return !dependencies.rateLimit.tryTake(request.terminalId, now());
+    return dependencies.rateLimit.take(request.terminalId, now()) > 0;
   }
 
   /** After a settled batch the terminal counts the next one; the merchant record must agree (77 otherwise). */
@@ -206,7 +209,7 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
    * Authorization did not answer: it may have approved. The terminal hears 96 (a final decline),
    * so the platform itself must undo whatever happened, through a reversal it keeps retrying.
    */
-  function unknownOutcome(message: IsoMessage, request: AuthorizeRequest, error: unknown): Reply {
+  function unknownOutcome(message: IndexedIsoMessage, request: AuthorizeRequest, error: unknown): Reply {
     const moneyMoving = request.kind !== TransactionKind.TRANSACTION_KIND_BALANCE_INQUIRY;
     dependencies.logger.warn(
       { terminalId: request.terminalId, stan: request.stan, err: error, reversing: moneyMoving },
@@ -217,7 +220,7 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
     return refusal(message, RESPONSE_CODE.switchFailure);
   }
 
-  async function reply(request: TerminalRequest, frame: DecodedTerminalFrame): Promise<Reply> {
+  async function reply(request: TerminalRequest, frame: DecodedIndexedTerminalFrame): Promise<Reply> {
     switch (request.type) {
       case 'refused':
         return refusal(frame.message, request.responseCode);
@@ -236,10 +239,10 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
     }
   }
 
-  async function handleInSpan(frame: DecodedTerminalFrame, receivedAtMs: number, span: Span): Promise<Buffer> {
+  async function handleInSpan(frame: DecodedIndexedTerminalFrame, receivedAtMs: number, span: Span): Promise<Buffer> {
     const request = parseTerminalRequest(frame.message, receivedAtMs);
     const answer = await reply(request, frame);
-    const responseCode = String(answer.message.fields.get(39) ?? '');
+    const responseCode = String(answer.message.fieldValues[39] ?? '');
     span.setAttribute('acq.response_code', responseCode);
     requests.add(1, { mti: frame.message.mti, response_code: responseCode });
     if (request.type === 'financial') {
@@ -252,11 +255,11 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
   }
 
   /** One server span per terminal frame: the root of the transaction's trace (no card data on it). */
-  return function handle(frame: DecodedTerminalFrame, receivedAtMs: number): Promise<Buffer> {
+  return function handle(frame: DecodedIndexedTerminalFrame, receivedAtMs: number): Promise<Buffer> {
     const attributes = {
       'acq.mti': frame.message.mti,
-      'acq.terminal.id': String(frame.message.fields.get(41) ?? ''),
-      'acq.merchant.number_from_terminal': String(frame.message.fields.get(42) ?? ''),
+      'acq.terminal.id': String(frame.message.fieldValues[41] ?? ''),
+      'acq.merchant.number_from_terminal': String(frame.message.fieldValues[42] ?? ''),
     };
     return tracer.startActiveSpan(`terminal ${frame.message.mti}`, { kind: SpanKind.SERVER, attributes }, (span) => {
       activeRequests.add(1);
@@ -270,7 +273,7 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
 
 const tracer = trace.getTracer('@acq/gateway-service');
 
-function encodeReply(frame: DecodedTerminalFrame, answer: Reply, hsm: Hsm): Buffer {
+function encodeReply(frame: DecodedIndexedTerminalFrame, answer: Reply, hsm: Hsm): Buffer {
   const tpdu = swapTpdu(frame.tpdu);
   const header = withProcessingRequirement(frame.header, answer.processingRequirement);
   const responseFrame = { tpdu, header, message: answer.message };

@@ -4,8 +4,8 @@ import type { Meter } from '@opentelemetry/api';
 import {
   CUP_POS_MESSAGE_BYTES_MAX,
   cupPosSpec,
-  type DecodedTerminalFrame,
-  decodeTerminalFrame,
+  type DecodedIndexedTerminalFrame,
+  decodeTerminalFrameIndexed,
   isIsoCodecError,
   LengthPrefixedFrameReader,
   TERMINAL_PREAMBLE_BYTES,
@@ -24,7 +24,7 @@ export interface TlsCredentials {
   key: Buffer;
 }
 
-export type FrameHandler = (frame: DecodedTerminalFrame, receivedAtMs: number) => Promise<Buffer>;
+export type FrameHandler = (frame: DecodedIndexedTerminalFrame, receivedAtMs: number) => Promise<Buffer>;
 
 export interface TerminalServer {
   port: number;
@@ -68,9 +68,9 @@ export async function startTerminalServer(options: {
 
   const onFrame = (session: Session, body: Buffer, receivedAtMs: number) => {
     if (body.length < TERMINAL_PREAMBLE_BYTES) return drop(session, 'frame shorter than TPDU + header', 'TRUNCATED');
-    let frame: DecodedTerminalFrame;
+    let frame: DecodedIndexedTerminalFrame;
     try {
-      frame = decodeTerminalFrame(cupPosSpec, body);
+      frame = decodeTerminalFrameIndexed(cupPosSpec, body);
     } catch (error) {
       if (!isIsoCodecError(error)) throw error;
       return drop(session, error.message, error.code);

@@ -1,12 +1,12 @@
 /**
- * ISO 8583 network messages (cupNetworkSpec) to the issuer flow's requests and back. Which
+ * ISO 8583 network messages (cupNetworkSpec, indexed form) to the issuer flow's requests and back. Which
  * operation a message is follows the network's MTI / processing code / field 90 conventions:
  * 0100 030000 pre-auth, 0100 20xxxx pre-auth void, 0200 310000 balance inquiry, 0200 000000
  * purchase (completion when field 90 names a 0100 or field 25 is 06), 0200 200000 void (which void
  * follows from the original), 0220 200000 refund advice, 0400/0420 reversal, 0800/0820 network
  * management. Follow-ups carry the original's RRN in 37 and auth code in 38.
  */
-import type { FieldValue, IsoMessage } from '@acq/iso8583';
+import { cupNetworkSpec, type FieldValue, type IndexedIsoMessage } from '@acq/iso8583';
 import { type Fen, fenFromAmountField } from '@acq/money';
 import type { IssuerOperation, TransactionKeys } from '../../domain/issuer.ts';
 import { RESPONSE_CODES, type ResponseCode } from '../../domain/response-codes.ts';
@@ -21,13 +21,13 @@ export type MappedMessage =
 const PREAUTH_CONDITION_CODE = '06';
 const ECHOED_FIELDS = [3, 4, 7, 11, 12, 13, 25, 32, 41, 42, 49, 70, 90] as const;
 
-function text(message: IsoMessage, field: number): string | undefined {
-  const value = message.fields.get(field);
+function text(message: IndexedIsoMessage, field: number): string | undefined {
+  const value = message.fieldValues[field];
   return typeof value === 'string' ? value : undefined;
 }
 
 /** PAN from field 2, or from track 2 (field 35) before the separator. */
-export function panOf(message: IsoMessage): string | undefined {
+export function panOf(message: IndexedIsoMessage): string | undefined {
   const pan = text(message, 2);
   if (pan !== undefined) return pan;
   const track = text(message, 35);
@@ -36,7 +36,7 @@ export function panOf(message: IsoMessage): string | undefined {
   return separator > 0 ? track.slice(0, separator) : undefined;
 }
 
-function expiryOf(message: IsoMessage): string | undefined {
+function expiryOf(message: IndexedIsoMessage): string | undefined {
   const expiry = text(message, 14);
   if (expiry !== undefined) return expiry;
   const track = text(message, 35);
@@ -46,7 +46,7 @@ function expiryOf(message: IsoMessage): string | undefined {
   return /^[0-9]{4}$/.test(fromTrack) ? fromTrack : undefined;
 }
 
-function operationOf(mti: string, processingCode: string, message: IsoMessage): IssuerOperation | undefined {
+function operationOf(mti: string, processingCode: string, message: IndexedIsoMessage): IssuerOperation | undefined {
   const type = processingCode.slice(0, 2);
   const originalMti = text(message, 90)?.slice(0, 4);
   if (mti === '0100') return type === '03' ? 'preAuth' : type === '20' ? 'preAuthVoid' : undefined;
@@ -59,7 +59,7 @@ function operationOf(mti: string, processingCode: string, message: IsoMessage): 
   return completion ? 'completion' : 'purchase';
 }
 
-function keysOf(message: IsoMessage, rrn: string): TransactionKeys | undefined {
+function keysOf(message: IndexedIsoMessage, rrn: string): TransactionKeys | undefined {
   const stan = text(message, 11);
   const transmissionDateTime = text(message, 7);
   const terminalId = text(message, 41);
@@ -75,7 +75,7 @@ function keysOf(message: IsoMessage, rrn: string): TransactionKeys | undefined {
   return { stan, transmissionDateTime, terminalId, merchantId, rrn, acquirerId: text(message, 32) ?? '' };
 }
 
-function originalOf(message: IsoMessage): OriginalReference | undefined {
+function originalOf(message: IndexedIsoMessage): OriginalReference | undefined {
   const field90 = text(message, 90);
   const rrn = text(message, 37);
   if (field90 === undefined && rrn === undefined) return undefined;
@@ -87,7 +87,7 @@ function originalOf(message: IsoMessage): OriginalReference | undefined {
   };
 }
 
-export function mapRequest(message: IsoMessage): MappedMessage {
+export function mapRequest(message: IndexedIsoMessage): MappedMessage {
   const mti = message.mti;
   if (mti === '0800' || mti === '0820') return { kind: 'management' };
   if (mti === '0400' || mti === '0420') {
@@ -105,7 +105,7 @@ export function mapRequest(message: IsoMessage): MappedMessage {
   if (keys === undefined || pan === undefined || amountFen === undefined) {
     return { kind: 'invalid', responseCode: RESPONSE_CODES.formatError };
   }
-  const pinBlock = message.fields.get(52);
+  const pinBlock = message.fieldValues[52];
   return {
     kind: 'financial',
     request: {
@@ -122,7 +122,7 @@ export function mapRequest(message: IsoMessage): MappedMessage {
   };
 }
 
-function amountOf(message: IsoMessage, operation: IssuerOperation): Fen | undefined {
+function amountOf(message: IndexedIsoMessage, operation: IssuerOperation): Fen | undefined {
   const field = text(message, 4);
   if (field === undefined) return operation === 'balanceInquiry' ? (0n as Fen) : undefined;
   return fenFromAmountField(field);
@@ -133,17 +133,13 @@ export function responseMti(requestMti: string): string {
   return (Number.parseInt(requestMti, 10) + 10).toString().padStart(4, '0');
 }
 
-/** The answer skeleton: response MTI, echoed fields and field 39. */
-export function baseResponse(request: IsoMessage, responseCode: ResponseCode): IsoMessage {
-  const fields = new Map<number, FieldValue>();
-  for (const field of ECHOED_FIELDS) {
-    const value = request.fields.get(field);
-    if (value !== undefined) fields.set(field, value);
-  }
-  const pan = text(request, 2);
-  if (pan !== undefined) fields.set(2, pan);
-  fields.set(39, responseCode);
-  return { mti: responseMti(request.mti), fields };
+/** The answer skeleton: response MTI, echoed fields and field 39 (indexed: no Map per message). */
+export function baseResponse(request: IndexedIsoMessage, responseCode: ResponseCode): IndexedIsoMessage {
+  const fieldValues = new Array<FieldValue | undefined>(cupNetworkSpec.fieldNumberMax + 1);
+  for (const field of ECHOED_FIELDS) fieldValues[field] = request.fieldValues[field];
+  fieldValues[2] = text(request, 2);
+  fieldValues[39] = responseCode;
+  return { mti: responseMti(request.mti), fieldValues };
 }
 
 /** CUP additional amount: account type 00, amount type 02 (available), currency 156, sign, 12 digits. */
@@ -154,20 +150,21 @@ export function availableBalanceField(availableFen: Fen): string {
 }
 
 export function financialResponse(
-  request: IsoMessage,
+  request: IndexedIsoMessage,
   operation: IssuerOperation,
   outcome: NetworkResponse,
-): IsoMessage {
+): IndexedIsoMessage {
   const response = baseResponse(request, outcome.responseCode);
-  response.fields.set(15, outcome.clearingDate.slice(4));
-  if (outcome.rrn.length === 12) response.fields.set(37, outcome.rrn);
-  if (outcome.authCode !== undefined) response.fields.set(38, outcome.authCode);
+  const fieldValues = response.fieldValues;
+  fieldValues[15] = outcome.clearingDate.slice(4);
+  if (outcome.rrn.length === 12) fieldValues[37] = outcome.rrn;
+  if (outcome.authCode !== undefined) fieldValues[38] = outcome.authCode;
   if (
     operation === 'balanceInquiry' &&
     outcome.availableFen !== undefined &&
     outcome.responseCode === RESPONSE_CODES.approved
   ) {
-    response.fields.set(54, availableBalanceField(outcome.availableFen));
+    fieldValues[54] = availableBalanceField(outcome.availableFen);
   }
   return response;
 }

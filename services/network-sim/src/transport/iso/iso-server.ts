@@ -10,10 +10,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { assert } from '@acq/assert';
 import {
   cupNetworkSpec,
-  decodeNetworkFrame,
+  decodeNetworkFrameIndexed,
   encodeNetworkFrame,
+  type IndexedIsoMessage,
   type IsoCodecError,
-  type IsoMessage,
   isIsoCodecError,
   LengthPrefixedFrameReader,
   withLengthPrefix,
@@ -32,7 +32,10 @@ export interface IsoServerLogger {
 }
 
 /** Answers one decoded request; undefined for messages that get no answer (responses, advices of ours). */
-export function answerIsoRequest(simulator: NetworkSimulator, request: IsoMessage): IsoMessage | undefined {
+export function answerIsoRequest(
+  simulator: NetworkSimulator,
+  request: IndexedIsoMessage,
+): IndexedIsoMessage | undefined {
   if (!/^0[0-9][02]0$/.test(request.mti)) return undefined;
   const mapped = mapRequest(request);
   switch (mapped.kind) {
@@ -90,9 +93,9 @@ class IsoConnection {
 
   /** Processes one frame; returns the answer to write now, or undefined (none, later, or closed). */
   private handleFrame(body: Buffer): Buffer | undefined {
-    let request: IsoMessage;
+    let request: IndexedIsoMessage;
     try {
-      request = decodeNetworkFrame(cupNetworkSpec, body).message;
+      request = decodeNetworkFrameIndexed(cupNetworkSpec, body).message;
     } catch (error) {
       if (!isIsoCodecError(error)) throw error;
       this.reject('decode', error);
@@ -110,11 +113,11 @@ class IsoConnection {
     }
     const response = answerIsoRequest(this.simulator, request);
     if (response === undefined) return undefined;
-    this.metrics.isoMessages.add(1, { mti: request.mti, response_code: String(response.fields.get(39)) });
+    this.metrics.isoMessages.add(1, { mti: request.mti, response_code: String(response.fieldValues[39]) });
     return this.deliver(action, response);
   }
 
-  private deliver(action: Extract<FaultAction, { kind: 'process' }>, response: IsoMessage): Buffer | undefined {
+  private deliver(action: Extract<FaultAction, { kind: 'process' }>, response: IndexedIsoMessage): Buffer | undefined {
     if (action.reply === 'none') {
       this.metrics.isoFaults.add(1, { kind: 'timeout' });
       return undefined;
