@@ -72,10 +72,22 @@ function parseKeyHex(hex: string, what: string, code: 'BAD_KEY' | 'BAD_KEY_BLOB'
   return Buffer.from(hex, 'hex');
 }
 
+interface CachedKey {
+  cipher: DesEcbKey;
+  /** Set by a hit since the entry was last passed over for eviction. */
+  referenced: boolean;
+}
+
 export class SoftwareHsm implements Hsm {
   readonly #variantCiphers: ReadonlyMap<KeyUsage, DesEcbKey>;
-  /** Insertion-ordered map used as an LRU: a hit is moved to the end, the oldest entry evicted. */
-  readonly #keyCache = new Map<string, DesEcbKey>();
+  /**
+   * Ciphers of the keys in use, one insertion-ordered map per usage (so a look-up builds no key
+   * string). Eviction is second chance: a hit only sets a flag (no map writes on the hot path);
+   * when full, flagged entries at the old end are moved to the new end with the flag cleared, and
+   * the first unflagged one is evicted, so keys in use stay cached.
+   */
+  readonly #keyCache = new Map<KeyUsage, Map<string, CachedKey>>();
+  #cachedKeys = 0;
   readonly #keyCacheEntriesMax: number;
 
   constructor(options: { masterKeyHex: string; keyCacheEntriesMax?: number }) {
@@ -201,23 +213,40 @@ export class SoftwareHsm implements Hsm {
   }
 
   #cipherFor(keyUnderMasterKey: string, usage: KeyUsage): DesEcbKey {
-    const cacheKey = `${usage}:${keyUnderMasterKey}`;
-    const cached = this.#keyCache.get(cacheKey);
+    let byBlob = this.#keyCache.get(usage);
+    if (byBlob === undefined) {
+      byBlob = new Map();
+      this.#keyCache.set(usage, byBlob);
+    }
+    const cached = byBlob.get(keyUnderMasterKey);
     if (cached !== undefined) {
-      this.#keyCache.delete(cacheKey);
-      this.#keyCache.set(cacheKey, cached);
-      return cached;
+      cached.referenced = true;
+      return cached.cipher;
     }
     const blob = parseKeyHex(keyUnderMasterKey, `${usage} blob`, 'BAD_KEY_BLOB');
     const clear = (this.#variantCiphers.get(usage) as DesEcbKey).decrypt(blob);
     const cipher = new DesEcbKey(clear);
     clear.fill(0);
-    if (this.#keyCache.size >= this.#keyCacheEntriesMax) {
-      const oldest = this.#keyCache.keys().next();
-      if (oldest.done !== true) this.#keyCache.delete(oldest.value);
-    }
-    this.#keyCache.set(cacheKey, cipher);
-    assert(this.#keyCache.size <= this.#keyCacheEntriesMax, 'key cache stays bounded');
+    if (this.#cachedKeys >= this.#keyCacheEntriesMax) this.#evictOne(byBlob);
+    byBlob.set(keyUnderMasterKey, { cipher, referenced: false });
+    this.#cachedKeys++;
+    assert(this.#cachedKeys <= this.#keyCacheEntriesMax, 'key cache stays bounded');
     return cipher;
+  }
+
+  /** Evicts one key, preferring the usage being filled; the loop ends within two passes of a map. */
+  #evictOne(preferred: Map<string, CachedKey>): void {
+    let victims = preferred;
+    if (victims.size === 0) {
+      for (const byBlob of this.#keyCache.values()) if (byBlob.size > victims.size) victims = byBlob;
+    }
+    assert(victims.size > 0, 'a full cache has an entry to evict');
+    for (const [blob, entry] of victims) {
+      victims.delete(blob);
+      if (!entry.referenced) break;
+      entry.referenced = false;
+      victims.set(blob, entry);
+    }
+    this.#cachedKeys--;
   }
 }

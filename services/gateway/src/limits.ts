@@ -20,6 +20,8 @@ export const TERMINAL_WRITE_BUFFER_BYTES_MAX = 256 * 1024;
 export const TERMINAL_REQUESTS_PER_SECOND_MAX = 200;
 /** Requests a quiet terminal may send at once before the sustained rate applies. */
 export const TERMINAL_REQUEST_BURST_MAX = 400;
+/** MTI x field-39 series of the terminal request counter; past it new MTIs count as "other". */
+export const TERMINAL_REQUEST_SERIES_MAX = 1_000;
 /** Terminals whose request rate is tracked at once (least recently seen forgotten past it). */
 export const TERMINAL_RATE_BUCKETS_MAX = 200_000;
 /** A terminal gives up after 60 s (DESIGN.md section 4); our answer must come well before. */

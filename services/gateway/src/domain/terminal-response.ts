@@ -18,12 +18,20 @@ export interface ResponseClock {
   nowMs: number;
 }
 
+/** Local time and date of the last second asked for: answers within one second share them. */
+let localSecond = Number.NaN;
+let localTime = '';
+let localDate = '';
+
 function localDateTime(nowMs: number): { time: string; date: string } {
-  const iso = new Date(nowMs + SHANGHAI_OFFSET_MS).toISOString(); // YYYY-MM-DDTHH:MM:SS
-  return {
-    time: `${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`,
-    date: `${iso.slice(5, 7)}${iso.slice(8, 10)}`,
-  };
+  const second = Math.floor(nowMs / 1000);
+  if (second !== localSecond) {
+    const iso = new Date(nowMs + SHANGHAI_OFFSET_MS).toISOString(); // YYYY-MM-DDTHH:MM:SS
+    localTime = `${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+    localDate = `${iso.slice(5, 7)}${iso.slice(8, 10)}`;
+    localSecond = second;
+  }
+  return { time: localTime, date: localDate };
 }
 
 function baseResponse(

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Meter, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { type Meter, type ObservableResult, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type { Hsm } from '@acq/crypto';
 import {
   cupPosSpec,
@@ -28,7 +28,7 @@ import type { TerminalContextCache } from '../../clients/terminal-contexts.ts';
 import type { KeyedRateLimit } from '../../domain/keyed-rate-limit.ts';
 import { buildAuthorizationResponse, buildRefusal, buildSignInResponse } from '../../domain/terminal-response.ts';
 import { parseTerminalRequest, type TerminalRequest } from '../../domain/terminal-request.ts';
-import { AUTHORIZATION_DEADLINE_MS } from '../../limits.ts';
+import { AUTHORIZATION_DEADLINE_MS, TERMINAL_REQUEST_SERIES_MAX } from '../../limits.ts';
 import type { UnknownOutcomeReversals } from './unknown-outcome-reversals.ts';
 
 /**
@@ -66,9 +66,12 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
   const now = dependencies.now ?? Date.now;
   const correlationPrefix = randomBytes(4).toString('hex');
   let correlationCounter = 0;
-  const requests = dependencies.meter.createCounter('acquirer.gateway.terminal.requests', {
-    description: 'Terminal requests answered, by MTI and field-39 response code',
-  });
+  const answered = new AnsweredCounts();
+  dependencies.meter
+    .createObservableCounter('acquirer.gateway.terminal.requests', {
+      description: 'Terminal requests answered, by MTI and field-39 response code',
+    })
+    .addCallback((result) => answered.observeInto(result));
   const throttled = dependencies.meter.createCounter('acquirer.gateway.terminal.throttled', {
     description: 'Terminal requests answered 96 because the terminal exceeded its request rate',
   });
@@ -78,9 +81,13 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
   const signIns = dependencies.meter.createCounter('acquirer.gateway.terminal.sign_ins', {
     description: 'Terminal sign-ins by result',
   });
-  const activeRequests = dependencies.meter.createUpDownCounter('acquirer.gateway.terminal.active_requests', {
-    description: 'Terminal frames read and not yet answered (in flight)',
-  });
+  // Counted in a plain number and read at each scrape: no metric call (attribute hashing) per request.
+  let activeRequests = 0;
+  dependencies.meter
+    .createObservableUpDownCounter('acquirer.gateway.terminal.active_requests', {
+      description: 'Terminal frames read and not yet answered (in flight)',
+    })
+    .addCallback((result) => result.observe(activeRequests));
   const duration = dependencies.meter.createHistogram('acquirer.gateway.authorization.duration', {
     description: 'Gateway-observed time from frame read to reply, by transaction kind and response code',
     unit: 'ms',
@@ -168,13 +175,12 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
       return refusal(frame.message, RESPONSE_CODE.batchNumberMismatch, PROCESSING_REQUIREMENT.signInAgain);
     }
     correlationCounter = (correlationCounter + 1) % Number.MAX_SAFE_INTEGER;
-    const authorizeRequest: AuthorizeRequest = {
-      ...request.request,
-      correlationId: `${correlationPrefix}-${correlationCounter}`,
-      deadlineMs: AUTHORIZATION_DEADLINE_MS,
-      // Streamed requests carry no per-call gRPC metadata, so the trace context rides in the message.
-      traceparent: injectTraceContext({}).traceparent ?? '',
-    };
+    // The parsed request is this frame's own object: completed in place rather than copied.
+    const authorizeRequest: AuthorizeRequest = request.request;
+    authorizeRequest.correlationId = `${correlationPrefix}-${correlationCounter}`;
+    authorizeRequest.deadlineMs = AUTHORIZATION_DEADLINE_MS;
+    // Streamed requests carry no per-call gRPC metadata, so the trace context rides in the message.
+    authorizeRequest.traceparent = injectTraceContext({}).traceparent ?? '';
     let answer: AuthorizeResponse;
     try {
       answer = await dependencies.authorization.authorize(authorizeRequest, AUTHORIZATION_DEADLINE_MS);
@@ -244,7 +250,7 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
     const answer = await reply(request, frame);
     const responseCode = String(answer.message.fieldValues[39] ?? '');
     span.setAttribute('acq.response_code', responseCode);
-    requests.add(1, { mti: frame.message.mti, response_code: responseCode });
+    answered.add(frame.message.mti, responseCode);
     if (request.type === 'financial') {
       duration.record(now() - receivedAtMs, {
         kind: transactionKindToJSON(request.request.kind),
@@ -262,9 +268,9 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
       'acq.merchant.number_from_terminal': String(frame.message.fieldValues[42] ?? ''),
     };
     return tracer.startActiveSpan(`terminal ${frame.message.mti}`, { kind: SpanKind.SERVER, attributes }, (span) => {
-      activeRequests.add(1);
+      activeRequests++;
       return handleInSpan(frame, receivedAtMs, span).finally(() => {
-        activeRequests.add(-1);
+        activeRequests--;
         span.end();
       });
     });
@@ -272,6 +278,34 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
 }
 
 const tracer = trace.getTracer('@acq/gateway-service');
+
+/**
+ * Answers by MTI and field-39 code, counted in-process and reported at each scrape: one Map
+ * increment per request instead of a metric call that hashes its attributes. The series are bounded
+ * (a terminal chooses its MTI): past the bound new pairs are counted under mti "other".
+ */
+class AnsweredCounts {
+  readonly #series = new Map<string, { attributes: { mti: string; response_code: string }; count: number }>();
+
+  add(mti: string, responseCode: string): void {
+    const key = `${mti}/${responseCode}`;
+    const series = this.#series.get(key);
+    if (series !== undefined) {
+      series.count++;
+      return;
+    }
+    if (this.#series.size >= TERMINAL_REQUEST_SERIES_MAX && mti !== OTHER_MTI) {
+      this.add(OTHER_MTI, responseCode);
+      return;
+    }
+    this.#series.set(key, { attributes: { mti, response_code: responseCode }, count: 1 });
+  }
+
+  observeInto(result: ObservableResult): void {
+    for (const series of this.#series.values()) result.observe(series.count, series.attributes);
+  }
+}
+const OTHER_MTI = 'other';
 
 function encodeReply(frame: DecodedIndexedTerminalFrame, answer: Reply, hsm: Hsm): Buffer {
   const tpdu = swapTpdu(frame.tpdu);
