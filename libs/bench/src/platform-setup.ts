@@ -10,6 +10,12 @@ export const GATEWAY_HTTP_URL = 'http://127.0.0.1:8080';
 export const NETWORK_SIM_URL = 'http://127.0.0.1:8601';
 /** Every setup call is a single short request; a slower answer means the platform is not healthy. */
 export const PLATFORM_HTTP_TIMEOUT_MS = 10_000;
+/**
+ * A 429 (the gateway's per-token rate limit) is retried after its Retry-After, this many times: the
+ * gateway refuses it before calling any service, so even a POST is safe to send again.
+ */
+export const PLATFORM_HTTP_RATE_LIMITED_RETRIES_MAX = 5;
+const MS_PER_SECOND = 1000;
 
 /** Where the platform answers, and the secret its gateway verifies access tokens with. */
 export interface PlatformEndpoints {
@@ -56,15 +62,22 @@ export async function http<T = Record<string, unknown>>(
   const headers: Record<string, string> = {};
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(url, {
-    method,
-    headers,
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    signal: AbortSignal.timeout(PLATFORM_HTTP_TIMEOUT_MS),
-  });
-  const text = await response.text();
-  const body = (text.length === 0 ? {} : JSON.parse(text)) as T;
-  return { status: response.status, body };
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(url, {
+      method,
+      headers,
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      signal: AbortSignal.timeout(PLATFORM_HTTP_TIMEOUT_MS),
+    });
+    const text = await response.text();
+    if (response.status === 429 && attempt < PLATFORM_HTTP_RATE_LIMITED_RETRIES_MAX) {
+      const retryAfterSeconds = Number(response.headers.get('retry-after') ?? '1');
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, retryAfterSeconds) * MS_PER_SECOND));
+      continue;
+    }
+    const body = (text.length === 0 ? {} : JSON.parse(text)) as T;
+    return { status: response.status, body };
+  }
 }
 
 export function expectStatus<T>(result: HttpResult<T>, status: number, what: string): T {

@@ -543,7 +543,10 @@ function packIndexedToScratch(spec: MessageSpec, message: IndexedIsoMessage, sta
   for (let fieldNumber = 0; fieldNumber <= highest; fieldNumber++) {
     const value = macZeros && fieldNumber === highest ? zeroMacOf(spec) : fieldValues[fieldNumber];
     if (value === undefined) continue;
-    checkFieldNumber(spec, fieldNumber);
+    // fieldNumber is an integer index: only the range and the spec can refuse it.
+    if (fieldNumber < 2 || fieldNumber > spec.fieldNumberMax || spec.encodingByField[fieldNumber] === 0) {
+      checkFieldNumber(spec, fieldNumber);
+    }
     offset = writeField(spec, offset, limit, fieldNumber, value);
     if (offset < 0) {
       const zeroMacBytes = macZeros && fieldValues[highest] === undefined ? spec.macFieldBytes : 0;
@@ -664,14 +667,25 @@ function writeLengthPrefix(out: Buffer, offset: number, prefixBytes: number, pre
  * is then written; the caller refuses the message as too large).
  */
 function writeField(spec: MessageSpec, offset: number, limit: number, fieldNumber: number, value: FieldValue): number {
-  const end = offset + encodedFieldBytes(spec, fieldNumber, value);
-  if (end > limit) return -1;
   const encodingCode = spec.encodingByField[fieldNumber] as number;
+  // The common case (a string of an allowed length for a non-binary field) is decided with one
+  // read per table; anything else goes through encodedFieldBytes, which validates a Buffer or
+  // names the refusal (also for values of neither type).
   const prefixBytes = spec.prefixBytesByField[fieldNumber] as number;
-  if (prefixBytes !== 0) writeLengthPrefix(packScratch, offset, prefixBytes, spec.prefixIsBcd, value.length);
+  const length = spec.lengthByField[fieldNumber] as number;
+  const isString = typeof value === 'string';
+  const plain =
+    isString && encodingCode !== ENC_BINARY && (prefixBytes === 0 ? value.length === length : value.length <= length);
+  const fieldBytes = plain
+    ? prefixBytes + contentBytesOf(encodingCode, value.length)
+    : encodedFieldBytes(spec, fieldNumber, value);
+  const units = value.length;
+  const end = offset + fieldBytes;
+  if (end > limit) return -1;
+  if (prefixBytes !== 0) writeLengthPrefix(packScratch, offset, prefixBytes, spec.prefixIsBcd, units);
   const contentStart = offset + prefixBytes;
   const out = packScratch;
-  if (typeof value !== 'string') writeBinary(out, contentStart, value);
+  if (!isString) writeBinary(out, contentStart, value);
   else if (encodingCode <= ENC_Z) writeBcd(out, contentStart, value, encodingCode, fieldNumber);
   else if (encodingCode === ENC_N_ASCII) writeAsciiDigits(out, contentStart, value, fieldNumber);
   else writeLatin1(out, contentStart, value, fieldNumber);
