@@ -33,10 +33,12 @@ export interface ProcessEventBatchResult {
   retryAfterMs: number | undefined;
 }
 
+/** Attempts of an unfinished event before this round; finished events (duplicates) have none. */
 interface InboxState {
   startedAttempts: number;
   failedAttempts: number;
-  finished: boolean;
+  /** Whether this round's start is already counted in the inbox row. */
+  startCounted: boolean;
 }
 
 /** How a slice runs: the batch handler once for all its events, or a handler call per event. */
@@ -60,13 +62,16 @@ class BatchFailure extends Error {
 
 /**
  * Idempotent, ordered processing of one batch from one partition (STYLE section 6):
- * 1. read the inbox state of the whole batch (one statement); finished events are duplicates and skipped;
- * 2. commit started_attempts + 1 for the events about to run (a crash leaves started > failed);
- * 3. in one transaction lock the inbox rows, run the handler (once per event, or the batch handler
- *    once for the batch) on the transaction client, mark the rows processed and store the position;
- *    a handler error rolls it all back. A failed batch handler call is retried event by event to
- *    find the failing event. The failure is counted in failed_attempts, and the events before it
- *    are redone without it. The failing event stops the batch (per-key order) until retryCountMax,
+ * 1. one statement for the whole batch, committed: insert the inbox rows and count started_attempts
+ *    + 1 on the unfinished ones (a crash leaves started > failed); finished events are duplicates
+ *    and skipped;
+ * 2. an event whose earlier attempt crashed runs alone (planSlice), so starts are settled to count
+ *    exactly the events that run;
+ * 3. in one transaction mark the inbox rows processed (which locks them), run the handler (once per
+ *    event, or the batch handler once for the batch) on the transaction client and store the
+ *    position; a handler error rolls it all back. A failed batch handler call is retried event by
+ *    event to find the failing event. The failure is counted in failed_attempts, and the events
+ *    before it are redone without it. The failing event stops the batch (per-key order) until retryCountMax,
  *    then goes to dead_letter with the reason.
  */
 export async function processEventBatch(
@@ -79,17 +84,18 @@ export async function processEventBatch(
     'exactly one of handler and batchHandler',
   );
   if (events.length === 0) return { completedCount: 0, retryAfterMs: undefined };
-  const states = await readInboxStates(options, events);
+  const states = await markStarted(options, events);
   const { sliceEnd, crashedBefore } = planSlice(events, states);
   const slice = events.slice(0, sliceEnd);
   const last = slice.at(-1);
   const lastState = last === undefined ? undefined : states.get(last.id);
-  if (
+  const crashedTooOften =
     crashedBefore &&
     last !== undefined &&
     lastState !== undefined &&
-    unfinishedAttempts(lastState) >= options.retryCountMax
-  ) {
+    unfinishedAttempts(lastState) >= options.retryCountMax;
+  await settleStarts(options, events, crashedTooOften ? sliceEnd - 1 : sliceEnd, states);
+  if (crashedTooOften) {
     const reason = `processing crashed ${unfinishedAttempts(lastState)} times without finishing`;
     await withTransaction(options.pool, async (client) => {
       await deadLetter(options, client, last, reason);
@@ -97,7 +103,6 @@ export async function processEventBatch(
     });
     return { completedCount: slice.length, retryAfterMs: undefined };
   }
-  await markStarted(options, slice, states);
   let failure = await tryProcessSlice(options, slice, preferredMode(options));
   if (failure instanceof BatchFailure) {
     options.logger.warn(
@@ -171,8 +176,8 @@ function planSlice(
   let pendingSeen = false;
   for (let index = 0; index < events.length; index++) {
     const state = states.get((events[index] as BusEvent).id);
-    if (state?.finished === true) continue;
-    const crashedBefore = state !== undefined && unfinishedAttempts(state) > 0;
+    if (state === undefined) continue;
+    const crashedBefore = unfinishedAttempts(state) > 0;
     if (crashedBefore && pendingSeen) return { sliceEnd: index, crashedBefore: false };
     if (crashedBefore) return { sliceEnd: index + 1, crashedBefore: true };
     pendingSeen = true;
@@ -184,56 +189,91 @@ function unfinishedAttempts(state: InboxState): number {
   return state.startedAttempts - state.failedAttempts;
 }
 
-async function readInboxStates(
+/**
+ * De-duplication and the attempt counter of the whole batch in one statement, committed before
+ * processing (so a crash still counts): inserts the inbox rows of new events and counts a start on
+ * every unfinished event that is not a crash suspect. Only when some event was not counted (a
+ * duplicate, or a suspect: started > failed) does a second statement read those rows. Returns each
+ * unfinished event's attempts before this round; finished events (duplicates) are absent.
+ */
+async function markStarted(
   options: ProcessEventBatchOptions,
   events: readonly BusEvent[],
 ): Promise<Map<string, InboxState>> {
-  const result = await options.pool.query<{
-    event_id: string;
-    started_attempts: number;
-    failed_attempts: number;
-    finished: boolean;
-  }>(
-    `SELECT event_id, started_attempts, failed_attempts, (processed_at IS NOT NULL OR dead_lettered_at IS NOT NULL) AS finished
-     FROM ${quoteIdentifier(options.schema)}.inbox WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])`,
-    [options.group, events.map((event) => event.id)],
+  // The log may hold one event twice (relay re-publish); one upsert must touch each row once.
+  const unique = [...new Map(events.map((event) => [event.id, event])).values()];
+  const columns = eventColumns(unique);
+  const inbox = `${quoteIdentifier(options.schema)}.inbox`;
+  const counted = await options.pool.query<{ event_id: string; started_attempts: number; failed_attempts: number }>(
+    `INSERT INTO ${inbox} AS inbox (consumer_group, event_id, topic, event_key, event_type, started_attempts)
+     SELECT $1, event_id, topic, event_key, event_type, 1
+     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS input(event_id, topic, event_key, event_type)
+     ON CONFLICT (consumer_group, event_id) DO UPDATE SET started_attempts = inbox.started_attempts + 1
+       WHERE inbox.processed_at IS NULL AND inbox.dead_lettered_at IS NULL AND inbox.started_attempts = inbox.failed_attempts
+     RETURNING event_id, started_attempts, failed_attempts`,
+    [options.group, columns.ids, columns.topics, columns.keys, columns.types],
   );
   const states = new Map<string, InboxState>();
-  for (const row of result.rows) {
+  for (const row of counted.rows) {
+    assert(row.started_attempts === row.failed_attempts + 1, 'a start was just counted on an event that never crashed');
+    states.set(row.event_id, {
+      startedAttempts: row.started_attempts - 1,
+      failedAttempts: row.failed_attempts,
+      startCounted: true,
+    });
+  }
+  if (states.size === unique.length) return states;
+  const uncounted = await options.pool.query<{ event_id: string; started_attempts: number; failed_attempts: number }>(
+    `SELECT event_id, started_attempts, failed_attempts FROM ${inbox}
+     WHERE consumer_group = $1 AND event_id = ANY($2::uuid[]) AND processed_at IS NULL AND dead_lettered_at IS NULL`,
+    [options.group, unique.filter((event) => !states.has(event.id)).map((event) => event.id)],
+  );
+  for (const row of uncounted.rows) {
     states.set(row.event_id, {
       startedAttempts: row.started_attempts,
       failedAttempts: row.failed_attempts,
-      finished: row.finished,
+      startCounted: false,
     });
   }
   return states;
 }
 
-/** Commits started_attempts + 1 outside the processing transaction, so a crash still counts. */
-async function markStarted(
+/**
+ * Leaves a counted start on exactly the events that run this round (those before `runEnd`): counts
+ * it on a crash suspect about to run alone, and takes it back from events behind it, so those do
+ * not look like crash suspects next time. One statement, and only when a crash suspect is present.
+ */
+async function settleStarts(
   options: ProcessEventBatchOptions,
-  slice: readonly BusEvent[],
+  events: readonly BusEvent[],
+  runEnd: number,
   states: Map<string, InboxState>,
 ): Promise<void> {
-  // The log may hold one event twice (relay re-publish); one upsert must touch each row once.
-  const pendingById = new Map<string, BusEvent>();
-  for (const event of slice) if (states.get(event.id)?.finished !== true) pendingById.set(event.id, event);
-  const pending = [...pendingById.values()];
-  if (pending.length === 0) return;
-  const columns = eventColumns(pending);
-  await options.pool.query(
-    `INSERT INTO ${quoteIdentifier(options.schema)}.inbox AS inbox (consumer_group, event_id, topic, event_key, event_type, started_attempts)
-     SELECT $1, event_id, topic, event_key, event_type, 1
-     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS input(event_id, topic, event_key, event_type)
-     ON CONFLICT (consumer_group, event_id) DO UPDATE SET started_attempts = inbox.started_attempts + 1
-       WHERE inbox.processed_at IS NULL AND inbox.dead_lettered_at IS NULL`,
-    [options.group, columns.ids, columns.topics, columns.keys, columns.types],
+  const running = new Set(events.slice(0, runEnd).map((event) => event.id));
+  const countIds = new Set<string>();
+  const takeBackIds = new Set<string>();
+  for (const event of events) {
+    const state = states.get(event.id);
+    if (state === undefined) continue;
+    if (running.has(event.id) && !state.startCounted) countIds.add(event.id);
+    if (!running.has(event.id) && state.startCounted) takeBackIds.add(event.id);
+  }
+  if (countIds.size === 0 && takeBackIds.size === 0) return;
+  const result = await options.pool.query(
+    `UPDATE ${quoteIdentifier(options.schema)}.inbox
+     SET started_attempts = started_attempts + CASE WHEN event_id = ANY($2::uuid[]) THEN 1 ELSE -1 END
+     WHERE consumer_group = $1 AND (event_id = ANY($2::uuid[]) OR event_id = ANY($3::uuid[]))
+       AND processed_at IS NULL AND dead_lettered_at IS NULL`,
+    [options.group, [...countIds], [...takeBackIds]],
   );
+  assert(result.rowCount === countIds.size + takeBackIds.size, 'each start is settled once');
 }
 
 /**
- * Locks the slice's unfinished inbox rows (a replica that raced us to an event waits here, then
- * sees it finished), runs the handlers in order and marks the rows processed.
+ * Marks the slice's unfinished inbox rows processed first, which also locks them (a replica that
+ * raced us to an event waits here, then sees it finished), then runs the handlers in order. The
+ * handlers' failure rolls the marks back with everything else; marking first keeps the business
+ * row locks the handlers take (ledger accounts) for the shortest time before the commit.
  */
 async function runHandlers(
   options: ProcessEventBatchOptions,
@@ -242,22 +282,23 @@ async function runHandlers(
   mode: SliceMode,
 ): Promise<void> {
   if (slice.length === 0) return;
-  const inbox = `${quoteIdentifier(options.schema)}.inbox`;
-  const locked = await client.query<{ event_id: string }>(
-    `SELECT event_id FROM ${inbox} WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])
-       AND processed_at IS NULL AND dead_lettered_at IS NULL ORDER BY event_id FOR UPDATE`,
+  const marked = await client.query<{ event_id: string }>(
+    `UPDATE ${quoteIdentifier(options.schema)}.inbox SET processed_at = now()
+     WHERE consumer_group = $1 AND event_id = ANY($2::uuid[]) AND processed_at IS NULL AND dead_lettered_at IS NULL
+     RETURNING event_id`,
     [options.group, slice.map((event) => event.id)],
   );
-  const lockedIds = new Set(locked.rows.map((row) => row.event_id));
-  // Slice positions of the events to run: locked (not finished) and first of their id in the slice.
+  const markedIds = new Set(marked.rows.map((row) => row.event_id));
+  // Slice positions of the events to run: marked now (not finished before) and first of their id in the slice.
   const runIndexes: number[] = [];
   const runIds = new Set<string>();
   for (let index = 0; index < slice.length; index++) {
     const event = slice[index] as BusEvent;
-    if (!lockedIds.has(event.id) || runIds.has(event.id)) continue;
+    if (!markedIds.has(event.id) || runIds.has(event.id)) continue;
     runIds.add(event.id);
     runIndexes.push(index);
   }
+  assert(runIds.size === markedIds.size, 'every marked event belongs to the slice and runs');
   const batchHandler = options.batchHandler;
   if (mode === 'whole' && batchHandler !== undefined && runIndexes.length > 1) {
     await runBatch(
@@ -271,12 +312,6 @@ async function runHandlers(
   }
   const duplicateCount = slice.length - runIds.size;
   if (duplicateCount > 0) options.logger.warn({ group: options.group, duplicateCount }, 'skipped duplicate events');
-  if (runIds.size === 0) return;
-  const marked = await client.query(
-    `UPDATE ${inbox} SET processed_at = now() WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])`,
-    [options.group, [...runIds]],
-  );
-  assert(marked.rowCount === runIds.size, 'every processed event is marked in the inbox');
 }
 
 async function runBatch(
