@@ -4,11 +4,17 @@
  * fails at startup instead of in production.
  */
 import { assert } from '@acq/assert';
+import { busLimits } from '@acq/bus';
 
 /** Number of sub-accounts each system account (fee income, network receivable, bank cash) is split into. */
 export const SYSTEM_ACCOUNT_SHARD_COUNT = 16;
-/** Authorization events applied in one SQL transaction by the consumer. */
+/** Authorization events applied in one SQL transaction by the consumer (one bus consumer batch). */
 export const EVENT_BATCH_SIZE_MAX = 500;
+/**
+ * Postgres-log partitions (of 8) one replica applies at once, each batch in its own transaction.
+ * Batches of different partitions meet on the shared system-account shards, so more workers mostly wait.
+ */
+export const CONSUMER_PARTITION_WORKER_COUNT = 4;
 /** Transfers accepted by one ledger call. */
 export const LEDGER_TRANSFERS_PER_CALL_MAX = 4_000;
 /** pg pool size. */
@@ -44,10 +50,17 @@ export const STATEMENT_ROWS_MAX = 200_000;
 export const CLEARING_RECORDS_MAX = 2_000_000;
 /** Days searched forward for the next business day; a longer gap means the calendar data is broken. */
 export const CALENDAR_SEARCH_DAYS_MAX = 30;
+/** Booking dates whose next business day one calendar remembers (a few are asked each day). */
+export const NEXT_BUSINESS_DAY_CACHE_SIZE_MAX = 1_000;
 
 assert(PAYOUT_RETRY_DELAY_MS_MIN < PAYOUT_RETRY_DELAY_MS_MAX, 'retry delay bounds are ordered');
 assert(BANK_REQUEST_TIMEOUT_MS < PAYOUT_CLAIM_LEASE_MS, 'a claim lease outlives one bank call');
 assert(EVENT_BATCH_SIZE_MAX * 4 <= LEDGER_TRANSFERS_PER_CALL_MAX, 'one event batch fits one ledger call');
+assert(EVENT_BATCH_SIZE_MAX <= busLimits.CONSUMER_BATCH_SIZE_MAX, 'an event batch is one bus consumer batch');
+assert(
+  CONSUMER_PARTITION_WORKER_COUNT <= busLimits.CONSUMER_PARTITION_WORKER_COUNT_MAX,
+  'partition workers within the bus bound',
+);
 /** Payouts advanced in parallel by one worker pass (bank calls in flight at once). */
 export const PAYOUT_WORKER_CONCURRENCY_MAX = 16;
 assert(PAYOUT_WORKER_CONCURRENCY_MAX <= PAYOUT_WORKER_BATCH_SIZE_MAX, 'a pass has enough payouts for its concurrency');
@@ -66,15 +79,7 @@ export const CALENDAR_RELOAD_INTERVAL_MS = 60_000;
 export const CONSUMER_RETRY_COUNT_MAX = 10;
 /** Timeout of one gRPC call to the merchant service or card registry. */
 export const PEER_GRPC_TIMEOUT_MS = 2_000;
-/** Partitions of the event queue (by merchant hash); each has one applier at a time across replicas. */
-export const APPLIER_PARTITION_COUNT = 4;
-/** Failures of one event applied alone before it is dead-lettered. */
-export const APPLIER_ATTEMPT_COUNT_MAX = 5;
-/** Idle poll interval of an applier. */
-export const APPLIER_POLL_INTERVAL_MS = 50;
-/** Error text kept with a dead-lettered event. */
-export const ERROR_TEXT_LENGTH_MAX = 1_000;
-/** How long applied event ids are kept for deduplication (deterministic transfer ids guard beyond it). */
+/** How long claimed dispute ids are kept (a dispute file replayed later is still charged once: deterministic transfer ids and bill keys guard beyond it). */
 export const PROCESSED_EVENTS_RETENTION_DAYS = 30;
 /** Rows purged per retention pass, and how often it runs. */
 export const RETENTION_PURGE_BATCH_MAX = 10_000;

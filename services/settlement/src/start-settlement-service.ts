@@ -18,6 +18,7 @@ import { NetworkSimBankClient } from './clients/network-sim-bank-client.ts';
 import type { BusinessCalendar } from './domain/calendar.ts';
 import type { SettlementContext } from './flows/settlement-context.ts';
 import {
+  CONSUMER_PARTITION_WORKER_COUNT,
   CONSUMER_RETRY_COUNT_MAX,
   DATABASE_STATEMENT_TIMEOUT_MS,
   EVENT_BATCH_SIZE_MAX,
@@ -29,7 +30,7 @@ import { loadBusinessCalendar, readCalendarData } from './store/calendar-store.t
 import { startBackgroundJobs } from './transport/background-jobs.ts';
 import {
   AUTHORIZATION_EVENTS_TOPIC,
-  authorizationEventHandler,
+  authorizationBatchHandler,
   CARD_REGISTRY_EVENTS_TOPIC,
   cardRegistryEventHandler,
   MERCHANT_EVENTS_TOPIC,
@@ -138,15 +139,16 @@ export async function startSettlementService(options: SettlementServiceOptions) 
   };
 }
 
-/** authorization.events feed the event queue; merchant and card-registry events refresh profiles and T0 suspensions. */
+/** authorization.events move money, a batch per transaction; merchant and card-registry events refresh profiles and T0 suspensions. */
 async function subscribeToEvents(bus: Bus, context: SettlementContext): Promise<Subscription[]> {
   return [
     await bus.subscribe({
       group: 'settlement',
       topics: [AUTHORIZATION_EVENTS_TOPIC],
-      handler: authorizationEventHandler(),
+      batchHandler: authorizationBatchHandler(context),
       retryCountMax: CONSUMER_RETRY_COUNT_MAX,
       batchSizeMax: EVENT_BATCH_SIZE_MAX,
+      partitionWorkerCount: CONSUMER_PARTITION_WORKER_COUNT,
     }),
     await bus.subscribe({
       group: 'settlement-profiles',

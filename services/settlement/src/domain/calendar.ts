@@ -4,7 +4,7 @@
  * `YYYY-MM-DD` strings in Asia/Shanghai; China has no daylight saving time, so local time is UTC+8.
  */
 import { assert } from '@acq/assert';
-import { CALENDAR_SEARCH_DAYS_MAX } from '../limits.ts';
+import { CALENDAR_SEARCH_DAYS_MAX, NEXT_BUSINESS_DAY_CACHE_SIZE_MAX } from '../limits.ts';
 
 export type IsoDate = string;
 const ISO_DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -65,6 +65,7 @@ export class BusinessCalendar {
   readonly #makeupWorkdays = new Set<IsoDate>();
   readonly #years = new Set<string>();
   readonly #overrides = new Map<IsoDate, boolean>();
+  readonly #nextBusinessDays = new Map<IsoDate, IsoDate>();
 
   constructor(data: CalendarData, overrides: readonly CalendarOverride[]) {
     for (const [year, yearData] of Object.entries(data.years)) {
@@ -105,11 +106,21 @@ export class BusinessCalendar {
     return weekday !== 0 && weekday !== 6;
   }
 
-  /** The first business day strictly after `date` (T1 of a booking date). */
+  /**
+   * The first business day strictly after `date` (T1 of a booking date). Remembered per date: every
+   * transaction asks, and almost all of them ask about today (the calendar never changes; a reload
+   * builds a new one).
+   */
   nextBusinessDay(date: IsoDate): IsoDate {
+    const known = this.#nextBusinessDays.get(date);
+    if (known !== undefined) return known;
     let candidate = addDays(date, 1);
     for (let step = 0; step < CALENDAR_SEARCH_DAYS_MAX; step += 1) {
-      if (this.isBusinessDay(candidate)) return candidate;
+      if (this.isBusinessDay(candidate)) {
+        if (this.#nextBusinessDays.size >= NEXT_BUSINESS_DAY_CACHE_SIZE_MAX) this.#nextBusinessDays.clear();
+        this.#nextBusinessDays.set(date, candidate);
+        return candidate;
+      }
       candidate = addDays(candidate, 1);
     }
     assert(false, 'the calendar has no business day within the search window');

@@ -24,14 +24,14 @@ import { type SettlementContext, SettlementError, SettlementErrorCode } from './
 
 const CAPTURE_KINDS = new Set(['PURCHASE', 'COMPLETION']);
 
+/** Returns false when the follow-up was recorded before (a redelivery or a producer retry): nothing moves. */
 export async function applyFollowUp(
   client: Queryable,
   context: SettlementContext,
   event: TransactionEvent,
-): Promise<void> {
+): Promise<boolean> {
   assert(event.originalTxnId !== null, 'follow-ups name their original');
-  // The same transaction under a second event id (producer retry) was applied already.
-  if ((await readTransaction(client, event.txnId, 'no_lock')) !== undefined) return;
+  if ((await readTransaction(client, event.txnId, 'no_lock')) !== undefined) return false;
   const original = await readTransaction(client, event.originalTxnId, 'lock');
   if (original === undefined) {
     throw new SettlementError(SettlementErrorCode.originalNotFound, `original of ${event.txnId} not found`);
@@ -40,8 +40,9 @@ export async function applyFollowUp(
   const effect = await planEffect(client, event, original);
   const record = followUpRecord(context, event, original, effect);
   const inserted = await insertTransactions(client, [record]);
-  if (!inserted.has(event.txnId)) return;
+  if (!inserted.has(event.txnId)) return false;
   await effect.apply(client, context);
+  return true;
 }
 
 type Effect = {

@@ -1,8 +1,10 @@
 /**
- * Applies a batch of authorization events in one SQL transaction: inbox by event id (a redelivered
- * event is a no-op), one multi-row insert of the transactions, one ledger call for all captures,
+ * Applies a batch of authorization events in one SQL transaction: one multi-row insert of the
+ * transactions (a transaction recorded before is a no-op), one ledger call for all captures,
  * then follow-ups (voids, refunds, reversals) one by one, then T0 payouts for the new captures.
- * Batching is what lets settlement keep up with authorization (README "Throughput").
+ * Batching is what lets settlement keep up with authorization (README "Consuming authorization
+ * events"). Captures are posted before the batch's follow-ups; a follow-up's original is always
+ * earlier in the merchant's order, so it is posted by then.
  */
 import { assert } from '@acq/assert';
 import { withTransaction } from '@acq/db';
@@ -37,13 +39,13 @@ export async function applyTransactionEvents(
   events: readonly TransactionEvent[],
 ): Promise<ApplyEventsResult> {
   assert(events.length >= 1 && events.length <= EVENT_BATCH_SIZE_MAX, 'event batches are bounded');
-  await ensureMerchantProfiles(context, [...new Set(events.map((event) => event.merchantId))]);
   return withTransaction(context.pool, (client) => applyTransactionEventsWithin(client, context, events));
 }
 
 /**
- * The same inside a transaction the caller owns (the bus consumer's). Profiles must have been
- * ensured before (`ensureMerchantProfiles`), so no remote call happens while rows are locked.
+ * The same inside a transaction the caller owns (the bus consumer's, whose inbox already skipped
+ * event ids seen before). Applying is idempotent per transaction id: a transaction already recorded
+ * (a redelivery, or a producer retry under a new event id) counts as a duplicate and moves nothing.
  */
 export async function applyTransactionEventsWithin(
   client: Queryable,
@@ -52,47 +54,57 @@ export async function applyTransactionEventsWithin(
 ): Promise<ApplyEventsResult> {
   assert(events.length >= 1 && events.length <= EVENT_BATCH_SIZE_MAX, 'event batches are bounded');
   for (const event of events) assertTransactionEvent(event);
-  const fresh = await claimFreshEvents(client, events);
-  if (fresh.length === 0) return { appliedCount: 0, duplicateCount: events.length, t0PayoutCount: 0 };
-  const profiles = await readMerchantProfiles(client, [...new Set(fresh.map((event) => event.merchantId))], 'no_lock');
-  const credits = fresh.filter((event) => CREDIT_KINDS.has(event.kind));
+  const unique = firstEventPerTransaction(events);
+  const profiles = await merchantProfilesOf(client, context, [...new Set(unique.map((event) => event.merchantId))]);
+  const credits = unique.filter((event) => CREDIT_KINDS.has(event.kind));
   const captured = await captureCredits(client, context, credits, profiles);
-  for (const event of fresh) {
-    if (!CREDIT_KINDS.has(event.kind)) await applyFollowUp(client, context, event);
-  }
-  const t0PayoutCount = await startT0Payouts(client, context, captured);
-  return { appliedCount: fresh.length, duplicateCount: events.length - fresh.length, t0PayoutCount };
+  let appliedCount = captured.recordedCount;
+  const followUps = unique.filter((event) => !CREDIT_KINDS.has(event.kind));
+  for (const event of followUps) if (await applyFollowUp(client, context, event)) appliedCount += 1;
+  // A capture voided, refunded or reversed later in the same batch is not advanced T0: what is
+  // left of it waits in the available balance for T1.
+  const undone = new Set(followUps.map((event) => event.originalTxnId));
+  const t0PayoutCount = await startT0Payouts(
+    client,
+    context,
+    captured.t0Candidates.filter((credit) => !undone.has(credit.txnId)),
+  );
+  assert(appliedCount <= unique.length, 'each transaction is applied at most once');
+  return { appliedCount, duplicateCount: events.length - appliedCount, t0PayoutCount };
 }
 
-/** Fetches profiles the local table lacks from the merchant service before the SQL transaction opens. */
-export async function ensureMerchantProfiles(
+/** A transaction named by two events of one batch (a producer retry) is applied for the first only. */
+function firstEventPerTransaction(events: readonly TransactionEvent[]): TransactionEvent[] {
+  const seen = new Set<string>();
+  return events.filter((event) => {
+    if (seen.has(event.txnId)) return false;
+    seen.add(event.txnId);
+    return true;
+  });
+}
+
+/**
+ * The stored profiles, plus those of merchants seen for the first time, asked from the merchant
+ * service and stored. The remote call happens before any ledger or profile row is locked: the
+ * transaction holds only the rows of its own events so far.
+ */
+async function merchantProfilesOf(
+  client: Queryable,
   context: SettlementContext,
   merchantIds: readonly string[],
-): Promise<void> {
-  const known = await readMerchantProfiles(context.pool, merchantIds, 'no_lock');
+): Promise<Map<string, MerchantProfile>> {
+  const profiles = await readMerchantProfiles(client, merchantIds, 'no_lock');
   for (const merchantId of merchantIds) {
-    if (known.has(merchantId)) continue;
+    if (profiles.has(merchantId)) continue;
     const profile = await context.merchants.merchantProfile(merchantId);
     if (profile === undefined) {
       throw new SettlementError(SettlementErrorCode.merchantUnknown, `merchant ${merchantId} unknown`);
     }
-    await upsertMerchantProfile(context.pool, profile);
+    await upsertMerchantProfile(client, profile);
+    profiles.set(merchantId, profile);
   }
-}
-
-async function claimFreshEvents(client: Queryable, events: readonly TransactionEvent[]): Promise<TransactionEvent[]> {
-  const result = await client.query<{ event_id: string }>(
-    `INSERT INTO processed_events (event_id) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (event_id) DO NOTHING
-     RETURNING event_id`,
-    [events.map((event) => event.eventId)],
-  );
-  const fresh = new Set(result.rows.map((row) => row.event_id));
-  const seen = new Set<string>();
-  return events.filter((event) => {
-    if (!fresh.has(event.eventId) || seen.has(event.eventId)) return false;
-    seen.add(event.eventId);
-    return true;
-  });
+  assert(profiles.size === merchantIds.length, 'every merchant of the batch has a profile');
+  return profiles;
 }
 
 function creditRecord(
@@ -129,13 +141,14 @@ function creditRecord(
   };
 }
 
+/** Records and posts the credits not recorded before; returns how many, and which may be paid T0. */
 async function captureCredits(
   client: Queryable,
   context: SettlementContext,
   credits: readonly TransactionEvent[],
   profiles: Map<string, MerchantProfile>,
-): Promise<CapturedCredit[]> {
-  if (credits.length === 0) return [];
+): Promise<{ recordedCount: number; t0Candidates: CapturedCredit[] }> {
+  if (credits.length === 0) return { recordedCount: 0, t0Candidates: [] };
   const records = credits.map((event) => {
     const profile = profiles.get(event.merchantId);
     assert(profile !== undefined, 'profiles were ensured before the transaction');
@@ -152,9 +165,10 @@ async function captureCredits(
   const transfers: Transfer[] = [];
   for (const record of fresh) transfers.push(...creditTransfers(record, holds));
   await applyTransfers(client, transfers, context.clock.nowMs());
-  return fresh
+  const t0Candidates = fresh
     .filter((record) => record.kind !== 'PREAUTH' && record.creditedTo === 'available' && record.netFen > 0n)
     .map((record) => ({ txnId: record.txnId, merchantId: record.merchantId, netFen: record.netFen as Fen }));
+  return { recordedCount: fresh.length, t0Candidates };
 }
 
 function creditTransfers(record: TransactionRecord, holds: Map<string, Transfer>): Transfer[] {

@@ -1,4 +1,4 @@
-/** Retention of the applied-event ids (settlement's own inbox): older ids are purged in bounded batches. */
+/** Retention of the claimed dispute ids (processed_events): older ids are purged in bounded batches. */
 import { assert } from '@acq/assert';
 import { PROCESSED_EVENTS_RETENTION_DAYS, RETENTION_PURGE_BATCH_MAX } from '../limits.ts';
 import type { Queryable } from '../store/ledger-store.ts';

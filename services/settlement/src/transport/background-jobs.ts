@@ -1,22 +1,19 @@
 /**
  * The service's periodic work: the payout worker (every replica; SKIP LOCKED shares the queue), the
- * event appliers, the daily T1 run and reconciliation (one replica at a time, under advisory leases),
+ * daily T1 run and reconciliation (one replica at a time, under advisory leases),
  * the repayment resolver and the calendar reload. Each loop sleeps between passes, logs and survives a failed pass, and stops on `signal`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AdvisoryLease, withAdvisoryLease } from '@acq/db';
+import { AdvisoryLease } from '@acq/db';
 import type { NetworkFilesPort } from '../clients/network-files-client.ts';
 import { addDays, localDateOf, SHANGHAI_OFFSET_MS } from '../domain/calendar.ts';
 import { advanceDuePayouts, type PayoutWorkerOptions } from '../flows/advance-payouts.ts';
-import { applyQueuedEvents } from '../flows/event-queue.ts';
 import { applyDisputeFile, reconcileClearingFile } from '../flows/reconcile-clearing.ts';
 import { resolveUnknownRepayments } from '../flows/repay-bill.ts';
 import { purgeProcessedEvents } from '../flows/retention.ts';
 import { runT1Settlement } from '../flows/run-t1-settlement.ts';
 import { type SettlementContext, SettlementError, SettlementErrorCode } from '../flows/settlement-context.ts';
 import {
-  APPLIER_PARTITION_COUNT,
-  APPLIER_POLL_INTERVAL_MS,
   CALENDAR_RELOAD_INTERVAL_MS,
   PAYOUT_WORKER_POLL_INTERVAL_MS,
   REPAYMENT_RESOLVER_BATCH_SIZE_MAX,
@@ -126,23 +123,6 @@ export function startBackgroundJobs(options: BackgroundJobOptions): { stop(): Pr
       CALENDAR_RELOAD_INTERVAL_MS,
     ),
   ];
-  for (let partition = 0; partition < APPLIER_PARTITION_COUNT; partition += 1) {
-    // One applier per partition across all replicas keeps each merchant's events in order.
-    const applier = withAdvisoryLease(
-      context.pool,
-      `settlement:event-applier:${partition}`,
-      (_lease, leaseSignal) =>
-        loop(
-          `event-applier-${partition}`,
-          leaseSignal,
-          logger,
-          () => applyQueuedEvents(context, partition),
-          APPLIER_POLL_INTERVAL_MS,
-        ),
-      { signal },
-    );
-    loops.push(applier);
-  }
   return {
     async stop() {
       controller.abort();

@@ -1,9 +1,9 @@
 /**
  * Bus handlers: authorization.events (money) and merchant.events (profile refresh). Thin: decode
  * the protobuf payload, map it to the typed domain input, call one flow inside the consumer's
- * transaction (its inbox mark commits with our postings).
+ * transaction (its inbox marks commit with our postings).
  */
-import type { BusEvent } from '@acq/bus';
+import type { BatchEventHandler, BusEvent } from '@acq/bus';
 import { fen } from '@acq/money';
 import { AuthorizationEvent, CardKind, TransactionEventType } from '@acq/proto/authorization/v1/events.ts';
 import { TransactionKind as ProtoKind } from '@acq/proto/authorization/v1/authorization.ts';
@@ -11,7 +11,7 @@ import { SettlementCardChanged } from '@acq/proto/card_registry/v1/card_registry
 import { MerchantChanged } from '@acq/proto/merchant/v1/merchant.ts';
 import type pg from 'pg';
 import type { TransactionEvent, TransactionKind } from '../domain/settlement-events.ts';
-import { enqueueTransactionEvents } from '../flows/event-queue.ts';
+import { applyTransactionEventsWithin } from '../flows/apply-transaction-events.ts';
 import type { SettlementContext } from '../flows/settlement-context.ts';
 import { suspendT0, upsertMerchantProfile } from '../store/merchant-profile-store.ts';
 
@@ -66,11 +66,19 @@ export function transactionEventOf(busEventId: string, message: AuthorizationEve
   };
 }
 
-/** Enqueues the money events in the consumer's transaction; the appliers post them in batches. */
-export function authorizationEventHandler() {
-  return async (event: BusEvent, client: pg.PoolClient): Promise<void> => {
-    const input = transactionEventOf(event.id, AuthorizationEvent.decode(event.payload));
-    if (input !== undefined) await enqueueTransactionEvents(client, [input]);
+/**
+ * Applies a consumer batch of authorization events (one partition, in order) in the consumer's
+ * transaction: one multi-row insert of the transactions and one ledger call for the batch's
+ * captures, so the consumer keeps up with authorization without a round trip per event.
+ */
+export function authorizationBatchHandler(context: SettlementContext): BatchEventHandler {
+  return async (events, client) => {
+    const inputs: TransactionEvent[] = [];
+    for (const event of events) {
+      const input = transactionEventOf(event.id, AuthorizationEvent.decode(event.payload));
+      if (input !== undefined) inputs.push(input);
+    }
+    if (inputs.length > 0) await applyTransactionEventsWithin(client, context, inputs);
   };
 }
 
