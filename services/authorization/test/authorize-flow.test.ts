@@ -4,6 +4,7 @@ import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { fen } from '@acq/money';
 import { type AuthorizationAnswer, authorizeTransaction } from '../src/flows/authorize/authorize-transaction.ts';
 import type { FlowDependencies } from '../src/flows/flow-dependencies.ts';
+import { recoverInterruptedIntents } from '../src/flows/recover-interrupted-intents.ts';
 import type { TerminalRequest } from '../src/flows/terminal-request.ts';
 import { TransactionIdentities } from '../src/flows/transaction-identity.ts';
 import {
@@ -11,7 +12,14 @@ import {
   authorizationDatabase,
   outboxEventTypes,
 } from './support/authorization-database.ts';
-import { type Fakes, fakes, flowDependencies, terminalContext, terminalRequest } from './support/fakes.ts';
+import {
+  BOUND_MERCHANT_NUMBER,
+  type Fakes,
+  fakes,
+  flowDependencies,
+  terminalContext,
+  terminalRequest,
+} from './support/fakes.ts';
 
 let db: AuthorizationDatabase;
 let doubles: Fakes;
@@ -406,4 +414,56 @@ test('the terminal reversing a transaction still in flight: the late approval is
   expect.equal(answer.responseCode, '98');
   expect.equal(doubles.upstream.reversals.at(-1)?.reason, 'not_recorded');
   expect.equal(await eventCount('TransactionApproved'), before);
+});
+
+test("a terminal's reversal of a transaction whose process died: 00 at once, recovery reverses it upstream under its recorded identity, once", async () => {
+  const request = terminalRequest();
+  // What a process that died after sending leaves behind: the pending intent with its network identity.
+  const txnId = 'auth_diedaftersending01';
+  await db.store.recordIntent({
+    txnId,
+    kind: 'purchase',
+    terminalId: request.terminalId,
+    batchNumber: request.batchNumber,
+    stan: request.stan,
+    merchantId: 'mch_1',
+    merchantNumber: BOUND_MERCHANT_NUMBER,
+    merchantNumberFromTerminal: request.merchantNumberFromTerminal,
+    mcc: '5812',
+    amountFen: request.amountFen,
+    posEntryMode: request.posEntryMode,
+    cardToken: 'token',
+    panMasked: null,
+    posConditionCode: request.posConditionCode,
+    requestFingerprint: 'fingerprint',
+    rrn: '010000000099',
+    networkStan: '123456',
+    transmissionDateTime: '1122031500',
+    businessDate: '20261122',
+    originalTxnId: null,
+  });
+  const reverse = () =>
+    authorize({ kind: 'reversal', stan: request.stan, batchNumber: request.batchNumber, amountFen: request.amountFen });
+  expect.equal((await reverse()).responseCode, '00');
+  expect.equal(doubles.upstream.reversals.length, 0, 'its message may still be on the way: recovery reverses it');
+  await db.pool.query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE txn_id = $1`, [txnId]);
+  const recover = () =>
+    recoverInterruptedIntents({
+      pool: db.pool,
+      logger: deps.logger,
+      upstream: doubles.upstream,
+      acquirerInstitutionId: deps.settings.acquirerInstitutionId,
+      pendingAgeMsMin: 60_000,
+      batchRowsMax: 100,
+    });
+  expect.equal(await recover(), 1);
+  expect.equal(await recover(), 0);
+  expect.equal((await reverse()).responseCode, '00');
+  expect.deepEqual(
+    doubles.upstream.reversals.map((reversal) => [reversal.txnId, reversal.reason, reversal.networkStan]),
+    [[txnId, 'not_recorded', '123456']],
+  );
+  const stored = await db.store.findById(txnId);
+  expect.equal(stored?.status, 'timed_out');
+  expect.equal(stored?.reversed, true);
 });
