@@ -7,9 +7,12 @@ import { assert } from '@acq/assert';
 import { IsoCodecError, NO_FIELD } from '../errors.ts';
 import { ISO_FRAME_BYTES_MAX, ISO_FRAME_LENGTH_PREFIX_BYTES, ISO_FRAME_LENGTH_PREFIX_VALUE_MAX } from '../limits.ts';
 
+/** The pending tail when nothing is pending: one shared empty buffer, not one per chunk. */
+const NOTHING_PENDING = Buffer.alloc(0);
+
 export class LengthPrefixedFrameReader {
   readonly frameBytesMax: number;
-  #pending: Buffer = Buffer.alloc(0);
+  #pending: Buffer = NOTHING_PENDING;
   /** Bytes consumed from the start of the stream, for error offsets. */
   #streamOffset = 0;
 
@@ -53,7 +56,7 @@ export class LengthPrefixedFrameReader {
     this.#streamOffset += offset;
     // Keep only the incomplete tail; copy it so the caller's chunk can be released.
     buffer = buffer.subarray(offset);
-    this.#pending = buffer.length === 0 ? Buffer.alloc(0) : Buffer.from(buffer);
+    this.#pending = buffer.length === 0 ? NOTHING_PENDING : Buffer.from(buffer);
     assert(this.#pending.length < ISO_FRAME_LENGTH_PREFIX_BYTES + this.frameBytesMax, 'pending bound');
     return bodies;
   }
