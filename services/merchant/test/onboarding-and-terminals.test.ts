@@ -172,6 +172,55 @@ describe('onboarding', () => {
     const merchant = await harness.call(client.getMerchant, { merchantId: approved.merchantId });
     assert.equal(merchant.feePlanOverridden, true);
     assert.equal(merchant.feePlan?.t0FixedFen, 300n);
+    assert.equal(merchant.feePlan?.t0SingleLimitFen, undefined, 'no T0 limits given: the platform default');
+  });
+
+  it('carries per-merchant T0 limits in the fee plan, set at approval and changed later, with an event', async () => {
+    const client = harness.client;
+    const application = await harness.call(client.submitApplication, applicationRequest());
+    const plan = {
+      category: 'standard',
+      debitRateUnits: 6000n,
+      debitCapFen: 2000n,
+      creditRateUnits: 6000n,
+      t0RateUnits: 400n,
+      t0FixedFen: 0n,
+      t0SingleLimitFen: 100_000n,
+      t0DailyQuotaFen: 300_000n,
+    };
+    const approved = await harness.call(client.approveApplication, {
+      applicationId: application.applicationId,
+      actor: OPERATOR,
+      feePlan: plan,
+    });
+    const merchantId = approved.merchantId;
+    const atApproval = await harness.call(client.getMerchant, { merchantId });
+    assert.equal(atApproval.feePlan?.t0SingleLimitFen, 100_000n);
+    assert.equal(atApproval.feePlan?.t0DailyQuotaFen, 300_000n);
+    const inverted = await refusalOf(
+      harness.call(client.setMerchantFeePlan, {
+        merchantId,
+        feePlan: { ...plan, t0SingleLimitFen: 300_001n },
+        actor: OPERATOR,
+      }),
+    );
+    assert.equal(inverted.code, 'INVALID_FEE_PLAN');
+    assert.match(inverted.message, /t0SingleLimitFen must not exceed t0DailyQuotaFen/);
+    const changed = await harness.call(client.setMerchantFeePlan, {
+      merchantId,
+      feePlan: { ...plan, t0SingleLimitFen: 50_000n, t0DailyQuotaFen: undefined },
+      actor: OPERATOR,
+    });
+    assert.equal(changed.feePlan?.t0SingleLimitFen, 50_000n);
+    assert.equal(changed.feePlan?.t0DailyQuotaFen, undefined, 'the daily quota is back to the platform default');
+    const rows = await harness.service.pool.query<{ payload: Buffer }>(
+      'SELECT payload FROM outbox WHERE event_key = $1 ORDER BY position',
+      [merchantId],
+    );
+    const feePlanChanges = rows.rows
+      .map((row) => MerchantChanged.decode(row.payload))
+      .filter((event) => event.change === 'fee_plan_changed');
+    assert.equal(feePlanChanges.length, 1, 'settlement hears of the change and refetches the profile');
   });
 });
 

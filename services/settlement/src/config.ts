@@ -38,13 +38,13 @@ export const settlementConfigSchema = {
     pattern: /^([01][0-9]|2[0-3]):[0-5][0-9]$/,
   }),
   SETTLEMENT_T0_SINGLE_LIMIT_FEN: env.integer({
-    description: 'Largest single T0 payout or D0 withdrawal, in fen',
+    description: 'Largest single T0 payout or D0 withdrawal, in fen, for merchants whose fee plan sets none',
     default: 5_000_000,
     min: 0,
     max: 100_000_000,
   }),
   SETTLEMENT_T0_DAILY_QUOTA_FEN: env.integer({
-    description: 'T0 + D0 money one merchant may receive per day, in fen',
+    description: 'T0 + D0 money one merchant may receive per day, in fen, for merchants whose fee plan sets none',
     default: 20_000_000,
     min: 0,
     max: 1_000_000_000,

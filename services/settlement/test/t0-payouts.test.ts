@@ -1,7 +1,9 @@
-// Goal: T0 pays each approved transaction once through the bank rails, retries failures, resolves unknown results by query and falls back to T1; method: scenarios on real Postgres with a scripted fake bank, invariants after each.
+// Goal: T0 pays each approved transaction once through the bank rails within the merchant's own limits (or the platform's), retries failures, resolves unknown results by query and falls back to T1; method: scenarios on real Postgres with a scripted fake bank, invariants after each.
 import { strict as expect } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { fen } from '@acq/money';
+import { type FeePlan, Merchant } from '@acq/proto/merchant/v1/merchant.ts';
+import { merchantProfileOf } from '../src/clients/merchant-directory-client.ts';
 import { merchantAccountId } from '../src/domain/accounts.ts';
 import { advanceDuePayouts } from '../src/flows/advance-payouts.ts';
 import { applyTransactionEvents } from '../src/flows/apply-transaction-events.ts';
@@ -150,5 +152,67 @@ test('an operator recheck of a stuck payout resolves it by query, never by payin
   await drain();
   expect.equal((await readPayout(harness.pool, payoutId, 'no_lock'))?.state, 'succeeded');
   expect.equal(harness.bank.paidByPayout().get(payoutId)?.count, 1);
+  await harness.checkInvariants();
+});
+
+test('per-merchant T0 limits from the fee plan: at the limit is paid T0, one fen over waits for T1', async () => {
+  // Net = amount - 0.60 % fee (half up): 10,060 -> 10,000; 10,061 -> 10,001; 5,030 -> 5,000; 5,031 -> 5,001.
+  const defaults = { singleLimitFen: 5_000n, dailyQuotaFen: 1_000_000n };
+  const merchantWith = (merchantId: string, limits: Partial<FeePlan>) =>
+    merchantProfileOf(
+      Merchant.fromPartial({
+        merchantId,
+        merchantNumber: '898310058129999',
+        businessName: `Shop ${merchantId}`,
+        status: 'active',
+        t0Enabled: true,
+        contextVersion: 1n,
+        feePlan: {
+          category: 'standard',
+          debitRateUnits: 6000n,
+          debitCapFen: 2000n,
+          creditRateUnits: 6000n,
+          t0RateUnits: 0n,
+          t0FixedFen: 200n,
+          ...limits,
+        },
+      }),
+      defaults,
+    );
+  const own = harness.addMerchant(
+    'm_lim',
+    merchantWith('m_lim', { t0SingleLimitFen: 10_000n, t0DailyQuotaFen: 25_000n }),
+  );
+  const platform = harness.addMerchant('m_limd', merchantWith('m_limd', {}));
+  expect.deepEqual([own.t0SingleLimitFen, own.t0DailyQuotaFen], [10_000n, 25_000n]);
+  expect.deepEqual([platform.t0SingleLimitFen, platform.t0DailyQuotaFen], [5_000n, 1_000_000n]);
+  const result = await applyTransactionEvents(harness.context, [
+    harness.event('PURCHASE', 'txn_lim1', 'm_lim', 10_061), // net 10,001: one fen over the single limit
+    harness.event('PURCHASE', 'txn_lim2', 'm_lim', 10_060), // net 10,000: exactly the single limit
+    harness.event('PURCHASE', 'txn_lim3', 'm_lim', 10_060), // 20,000 used today
+    harness.event('PURCHASE', 'txn_lim4', 'm_lim', 5_031), // would make 25,001: one fen over the quota
+    harness.event('PURCHASE', 'txn_lim5', 'm_lim', 5_030), // makes exactly 25,000
+    harness.event('PURCHASE', 'txn_limd1', 'm_limd', 5_030), // net 5,000: the platform default single limit
+    harness.event('PURCHASE', 'txn_limd2', 'm_limd', 5_031), // net 5,001
+  ]);
+  expect.equal(result.t0PayoutCount, 4);
+  const paidT0 = async (txnId: string) =>
+    (await readPayout(harness.pool, t0PayoutIdFor(txnId), 'no_lock')) !== undefined;
+  expect.deepEqual(
+    await Promise.all(
+      ['txn_lim1', 'txn_lim2', 'txn_lim3', 'txn_lim4', 'txn_lim5', 'txn_limd1', 'txn_limd2'].map(paidT0),
+    ),
+    [false, true, true, false, true, true, false],
+  );
+  await drain();
+  // What T0 did not pay stays available, and the next T1 run pays it.
+  expect.equal(await available('m_lim'), 10_001n + 5_001n);
+  expect.equal(await available('m_limd'), 5_001n);
+  await runT1Settlement(harness.context, '2026-03-03');
+  await drain();
+  const t1 = await readPayout(harness.pool, t1PayoutIdFor('m_lim', '2026-03-03'), 'no_lock');
+  expect.equal(t1?.state, 'succeeded');
+  expect.equal(t1?.amountFen, 15_002n);
+  expect.equal(await available('m_lim'), 0n);
   await harness.checkInvariants();
 });

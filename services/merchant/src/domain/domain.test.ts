@@ -90,6 +90,24 @@ describe('fee plans', () => {
     ]);
     assert.deepEqual(feePlanProblems({ ...plan, t0FixedFen: fen(-1) }), ['t0FixedFen must be within 0..10000']);
   });
+  it('accepts per-merchant T0 limits from 1 fen to the ceiling, the single limit not above the daily quota', () => {
+    const plan = DEFAULT_FEE_PLANS.standard;
+    assert.equal(plan.t0SingleLimitFen, undefined, 'default plans leave the platform default');
+    assert.deepEqual(feePlanProblems({ ...plan, t0SingleLimitFen: fen(1), t0DailyQuotaFen: fen(1) }), []);
+    assert.deepEqual(
+      feePlanProblems({ ...plan, t0SingleLimitFen: fen(100_000_000), t0DailyQuotaFen: fen(1_000_000_000) }),
+      [],
+    );
+    assert.deepEqual(feePlanProblems({ ...plan, t0SingleLimitFen: fen(0) }), [
+      't0SingleLimitFen must be within 1..100000000 (absent = platform default)',
+    ]);
+    assert.deepEqual(feePlanProblems({ ...plan, t0DailyQuotaFen: fen(1_000_000_001) }), [
+      't0DailyQuotaFen must be within 1..1000000000 (absent = platform default)',
+    ]);
+    assert.deepEqual(feePlanProblems({ ...plan, t0SingleLimitFen: fen(5001), t0DailyQuotaFen: fen(5000) }), [
+      't0SingleLimitFen must not exceed t0DailyQuotaFen',
+    ]);
+  });
 });
 
 describe('applications', () => {

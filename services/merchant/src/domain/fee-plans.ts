@@ -18,6 +18,12 @@ export interface FeePlan {
   readonly creditRateUnits: bigint;
   readonly t0RateUnits: bigint;
   readonly t0FixedFen: Fen;
+  /**
+   * T0 limits of this merchant (the largest net one transaction is paid in real time; T0 + D0 gross
+   * per day); undefined = the platform default that settlement configures.
+   */
+  readonly t0SingleLimitFen: Fen | undefined;
+  readonly t0DailyQuotaFen: Fen | undefined;
 }
 
 /** The largest rate any plan may carry (5%): a bigger number is a decimal-point mistake. */
@@ -26,6 +32,10 @@ export const FEE_RATE_UNITS_MAX = 50_000n;
 export const T0_FIXED_FEN_MAX = fen(10_000);
 /** The largest debit cap (1,000 CNY). */
 export const DEBIT_CAP_FEN_MAX = fen(100_000);
+/** The largest per-merchant T0 single limit (1,000,000 CNY), as settlement's configurable default. */
+export const T0_SINGLE_LIMIT_FEN_MAX = fen(100_000_000);
+/** The largest per-merchant T0 daily quota (10,000,000 CNY), as settlement's configurable default. */
+export const T0_DAILY_QUOTA_FEN_MAX = fen(1_000_000_000);
 
 export const DEFAULT_FEE_PLANS: Readonly<Record<FeeCategory, FeePlan>> = {
   standard: {
@@ -35,6 +45,8 @@ export const DEFAULT_FEE_PLANS: Readonly<Record<FeeCategory, FeePlan>> = {
     creditRateUnits: 6000n,
     t0RateUnits: 400n,
     t0FixedFen: fen(0),
+    t0SingleLimitFen: undefined,
+    t0DailyQuotaFen: undefined,
   },
   discounted: {
     category: 'discounted',
@@ -43,6 +55,8 @@ export const DEFAULT_FEE_PLANS: Readonly<Record<FeeCategory, FeePlan>> = {
     creditRateUnits: 3800n,
     t0RateUnits: 400n,
     t0FixedFen: fen(0),
+    t0SingleLimitFen: undefined,
+    t0DailyQuotaFen: undefined,
   },
   exempt: {
     category: 'exempt',
@@ -51,6 +65,8 @@ export const DEFAULT_FEE_PLANS: Readonly<Record<FeeCategory, FeePlan>> = {
     creditRateUnits: 0n,
     t0RateUnits: 400n,
     t0FixedFen: fen(0),
+    t0SingleLimitFen: undefined,
+    t0DailyQuotaFen: undefined,
   },
 };
 
@@ -117,6 +133,23 @@ export function feePlanProblems(plan: FeePlan): string[] {
   if (plan.t0FixedFen < 0n || plan.t0FixedFen > T0_FIXED_FEN_MAX) {
     problems.push(`t0FixedFen must be within 0..${T0_FIXED_FEN_MAX}`);
   }
+  problems.push(...t0LimitProblems(plan));
+  return problems;
+}
+
+function t0LimitProblems(plan: FeePlan): string[] {
+  const problems: string[] = [];
+  const single = plan.t0SingleLimitFen;
+  const daily = plan.t0DailyQuotaFen;
+  if (single !== undefined && (single < 1n || single > T0_SINGLE_LIMIT_FEN_MAX)) {
+    problems.push(`t0SingleLimitFen must be within 1..${T0_SINGLE_LIMIT_FEN_MAX} (absent = platform default)`);
+  }
+  if (daily !== undefined && (daily < 1n || daily > T0_DAILY_QUOTA_FEN_MAX)) {
+    problems.push(`t0DailyQuotaFen must be within 1..${T0_DAILY_QUOTA_FEN_MAX} (absent = platform default)`);
+  }
+  if (single !== undefined && daily !== undefined && single > daily) {
+    problems.push('t0SingleLimitFen must not exceed t0DailyQuotaFen');
+  }
   return problems;
 }
 
@@ -127,7 +160,9 @@ export function sameFeePlan(left: FeePlan, right: FeePlan): boolean {
     left.debitCapFen === right.debitCapFen &&
     left.creditRateUnits === right.creditRateUnits &&
     left.t0RateUnits === right.t0RateUnits &&
-    left.t0FixedFen === right.t0FixedFen
+    left.t0FixedFen === right.t0FixedFen &&
+    left.t0SingleLimitFen === right.t0SingleLimitFen &&
+    left.t0DailyQuotaFen === right.t0DailyQuotaFen
   );
 }
 

@@ -89,6 +89,8 @@ export async function setMerchantFeePlan(
         creditRateUnits: plan.creditRateUnits.toString(),
         t0RateUnits: plan.t0RateUnits.toString(),
         t0FixedFen: plan.t0FixedFen.toString(),
+        t0SingleLimitFen: plan.t0SingleLimitFen?.toString() ?? 'default',
+        t0DailyQuotaFen: plan.t0DailyQuotaFen?.toString() ?? 'default',
       },
     });
     await deps.writeOutboxEvents(client, [merchantChangedEvent(updated, 'fee_plan_changed', deps.nowMs())]);

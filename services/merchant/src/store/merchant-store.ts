@@ -81,8 +81,9 @@ export async function insertMerchant(db: Queryable, input: NewMerchant): Promise
   const result = await db.query(
     `INSERT INTO merchants (merchant_id, merchant_number, application_id, merchant_type, legal_name, business_name,
        business_address, area_code, mcc, phone, business_licence_number, id_number_fingerprint, fee_category,
-       debit_rate_units, debit_cap_fen, credit_rate_units, t0_rate_units, t0_fixed_fen, fee_plan_overridden)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+       debit_rate_units, debit_cap_fen, credit_rate_units, t0_rate_units, t0_fixed_fen, fee_plan_overridden,
+       t0_single_limit_fen, t0_daily_quota_fen)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
      ON CONFLICT (business_licence_number) WHERE business_licence_number <> '' AND status <> 'closed' DO NOTHING
      RETURNING *`,
     [
@@ -105,6 +106,8 @@ export async function insertMerchant(db: Queryable, input: NewMerchant): Promise
       plan.t0RateUnits,
       plan.t0FixedFen,
       input.feePlanOverridden,
+      plan.t0SingleLimitFen ?? null,
+      plan.t0DailyQuotaFen ?? null,
     ],
   );
   const row = firstRow(result.rows);
@@ -158,7 +161,7 @@ export function updateMerchantFeePlan(
     db,
     merchantId,
     `fee_category = $2, debit_rate_units = $3, debit_cap_fen = $4, credit_rate_units = $5, t0_rate_units = $6,
-     t0_fixed_fen = $7, fee_plan_overridden = $8`,
+     t0_fixed_fen = $7, fee_plan_overridden = $8, t0_single_limit_fen = $9, t0_daily_quota_fen = $10`,
     [
       plan.category,
       plan.debitRateUnits,
@@ -167,6 +170,8 @@ export function updateMerchantFeePlan(
       plan.t0RateUnits,
       plan.t0FixedFen,
       overridden,
+      plan.t0SingleLimitFen ?? null,
+      plan.t0DailyQuotaFen ?? null,
     ],
   );
 }

@@ -75,6 +75,8 @@ export function feePlanFromRow(row: Row): FeePlan {
     creditRateUnits: int8(row, 'credit_rate_units'),
     t0RateUnits: int8(row, 't0_rate_units'),
     t0FixedFen: money(row, 't0_fixed_fen'),
+    t0SingleLimitFen: optionalMoney(row, 't0_single_limit_fen'),
+    t0DailyQuotaFen: optionalMoney(row, 't0_daily_quota_fen'),
   };
 }
 

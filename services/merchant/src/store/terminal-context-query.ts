@@ -24,7 +24,8 @@ const TERMINAL_CONTEXT_SQL = `
          m.merchant_type, m.status AS merchant_status, t.status AS terminal_status, t.bound_at, t.rebound_at,
          t.signed_in, t.batch_number, t.tmk_under_master_key, t.pik_under_master_key, t.mak_under_master_key,
          t.tdk_under_master_key, m.t0_enabled, m.fee_category, m.debit_rate_units, m.debit_cap_fen,
-         m.credit_rate_units, m.t0_rate_units, m.t0_fixed_fen, t.latitude_e6, t.longitude_e6,
+         m.credit_rate_units, m.t0_rate_units, m.t0_fixed_fen, m.t0_single_limit_fen, m.t0_daily_quota_fen,
+         t.latitude_e6, t.longitude_e6,
          t.location_area_code, t.location_reported_at, GREATEST(t.version, m.version) AS context_version
     FROM terminals t JOIN merchants m ON m.merchant_id = t.merchant_id
    WHERE t.terminal_id = $1`;

@@ -33,6 +33,8 @@ export function feePlanMessage(plan: FeePlan): FeePlanMessage {
     creditRateUnits: plan.creditRateUnits,
     t0RateUnits: plan.t0RateUnits,
     t0FixedFen: plan.t0FixedFen,
+    t0SingleLimitFen: plan.t0SingleLimitFen,
+    t0DailyQuotaFen: plan.t0DailyQuotaFen,
   };
 }
 
@@ -49,6 +51,8 @@ export function feePlanFromMessage(message: FeePlanMessage | undefined): FeePlan
     creditRateUnits: message.creditRateUnits,
     t0RateUnits: message.t0RateUnits,
     t0FixedFen: fen(message.t0FixedFen),
+    t0SingleLimitFen: message.t0SingleLimitFen === undefined ? undefined : fen(message.t0SingleLimitFen),
+    t0DailyQuotaFen: message.t0DailyQuotaFen === undefined ? undefined : fen(message.t0DailyQuotaFen),
   };
 }
 
