@@ -32,13 +32,45 @@ export class DesEcbKey {
   readonly keyBytes: number;
   readonly #encipher: Cipheriv;
   readonly #decipher: Decipheriv;
+  /** Long-lived CBC encipher for MACs (made only with `cbcChain`), and its last ciphertext block. */
+  readonly #chain: Cipheriv | undefined;
+  readonly #chainBlock = Buffer.alloc(DES_BLOCK_BYTES);
 
-  constructor(key: Buffer) {
+  /** `cbcChain`: also keep a CBC encipher for MAC chains (MAKs), see encryptCbc. */
+  constructor(key: Buffer, options: { cbcChain?: boolean } = {}) {
     const expanded = expandTo3DesKey(key);
     this.keyBytes = key.length;
     this.#encipher = createCipheriv('des-ede3-ecb', expanded, null).setAutoPadding(false);
     this.#decipher = createDecipheriv('des-ede3-ecb', expanded, null).setAutoPadding(false);
+    this.#chain =
+      options.cbcChain === true
+        ? createCipheriv('des-ede3-cbc', expanded, Buffer.alloc(DES_BLOCK_BYTES)).setAutoPadding(false)
+        : undefined;
     expanded.fill(0);
+  }
+
+  get hasCbcChain(): boolean {
+    return this.#chain !== undefined;
+  }
+
+  /**
+   * CBC encryption with a zero IV of `data` (whole blocks), in one native call on the long-lived
+   * CBC cipher. That cipher chains from its previous call's last ciphertext block; XORing the first
+   * block with that block beforehand cancels it, so every call starts from a zero IV. A chain of n
+   * blocks (a CBC MAC, or the CUP MAC's two encryptions) then costs one call instead of n.
+   */
+  encryptCbc(data: Buffer): Buffer {
+    requireBlocks(data);
+    const chain = this.#chain;
+    assert(chain !== undefined, 'the key was made with cbcChain');
+    const input = Buffer.from(data);
+    for (let index = 0; index < DES_BLOCK_BYTES; index++) {
+      input[index] = (input[index] as number) ^ (this.#chainBlock[index] as number);
+    }
+    const out = chain.update(input);
+    assert(out.length === data.length, 'CBC without padding returns every block at once');
+    out.copy(this.#chainBlock, 0, out.length - DES_BLOCK_BYTES);
+    return out;
   }
 
   encrypt(data: Buffer): Buffer {

@@ -225,7 +225,8 @@ export class SoftwareHsm implements Hsm {
     }
     const blob = parseKeyHex(keyUnderMasterKey, `${usage} blob`, 'BAD_KEY_BLOB');
     const clear = (this.#variantCiphers.get(usage) as DesEcbKey).decrypt(blob);
-    const cipher = new DesEcbKey(clear);
+    // MAKs compute CUP MACs, which run on the key's CBC chain (one native call per MAC).
+    const cipher = new DesEcbKey(clear, { cbcChain: usage === 'MAK' });
     clear.fill(0);
     if (this.#cachedKeys >= this.#keyCacheEntriesMax) this.#evictOne(byBlob);
     byBlob.set(keyUnderMasterKey, { cipher, referenced: false });

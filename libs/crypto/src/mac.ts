@@ -3,7 +3,6 @@
  * 0x00 bytes to a multiple of 8 (ISO 9797-1 padding method 1; data that is already aligned gets no
  * extra block; empty data is one zero block).
  */
-import { assert } from '@acq/assert';
 import { cbcLastBlock, DES_BLOCK_BYTES, DesEcbKey, DOUBLE_KEY_BYTES, SINGLE_KEY_BYTES } from './des.ts';
 import { CryptoError } from './errors.ts';
 
@@ -17,38 +16,37 @@ export function zeroPadToBlock(data: Buffer): Buffer {
   return out;
 }
 
-function xorInto(target: Buffer, source: Buffer): void {
-  assert(target.length === source.length, 'xor operands have the same length');
-  for (let index = 0; index < target.length; index++)
-    target[index] = (target[index] as number) ^ (source[index] as number);
-}
+/** Upper-case hex digits as ASCII codes, for the CUP MAC's text expansion. */
+const UPPER_HEX_CODES = Buffer.from('0123456789ABCDEF', 'latin1');
 
-/** XOR of all 8-byte blocks of the zero-padded data (padding with zeros does not change a XOR). */
-function xorOfBlocks(data: Buffer): Buffer {
-  const folded = Buffer.alloc(DES_BLOCK_BYTES);
-  for (let index = 0; index < data.length; index++) {
-    folded[index & 7] = (folded[index & 7] as number) ^ (data[index] as number);
+/** Writes `bytes[start, end)` as upper-case hex ASCII into `out` at `offset`. */
+function writeUpperHexAscii(bytes: Buffer, start: number, end: number, out: Buffer, offset: number): void {
+  for (let index = start; index < end; index++) {
+    const byte = bytes[index] as number;
+    out[offset + 2 * (index - start)] = UPPER_HEX_CODES[byte >> 4] as number;
+    out[offset + 2 * (index - start) + 1] = UPPER_HEX_CODES[byte & 0x0f] as number;
   }
-  return folded;
-}
-
-function upperHexAscii(bytes: Buffer, start: number, end: number): Buffer {
-  return Buffer.from(bytes.toString('hex', start, end).toUpperCase(), 'latin1');
 }
 
 /**
  * CUP POS "ECB" MAC (DESIGN.md section 4): XOR all blocks of the MAB, expand the 8-byte result to 16
  * upper-case hex characters, encrypt the first 8 with the MAK, XOR with the last 8, encrypt again and
- * return the first 8 upper-case hex characters of that as ASCII bytes (the value of field 64).
+ * return the first 8 upper-case hex characters of that as ASCII bytes (the value of field 64). The
+ * encrypt-XOR-encrypt is exactly CBC with a zero IV over the 16 characters, so it runs as one call
+ * on the key's CBC chain and the MAC is the hex of the second block's first half.
  */
 export function cupEcbMac(mak: Buffer | DesEcbKey, mab: Buffer): Buffer {
-  const key = mak instanceof DesEcbKey ? mak : new DesEcbKey(mak);
-  const expanded = upperHexAscii(xorOfBlocks(mab), 0, DES_BLOCK_BYTES);
-  const first = key.encrypt(expanded.subarray(0, DES_BLOCK_BYTES));
-  xorInto(first, expanded.subarray(DES_BLOCK_BYTES));
-  const second = key.encrypt(first);
-  const mac = upperHexAscii(second, 0, DES_BLOCK_BYTES / 2);
-  assert(mac.length === CUP_MAC_BYTES, 'CUP MAC is 8 ASCII characters');
+  const key = mak instanceof DesEcbKey ? mak : new DesEcbKey(mak, { cbcChain: true });
+  const folded = Buffer.alloc(DES_BLOCK_BYTES);
+  // XOR of all 8-byte blocks (padding the MAB with zeros would not change it).
+  for (let index = 0; index < mab.length; index++) {
+    folded[index & 7] = (folded[index & 7] as number) ^ (mab[index] as number);
+  }
+  const expanded = Buffer.allocUnsafe(2 * DES_BLOCK_BYTES);
+  writeUpperHexAscii(folded, 0, DES_BLOCK_BYTES, expanded, 0);
+  const chained = key.encryptCbc(expanded);
+  const mac = Buffer.allocUnsafe(CUP_MAC_BYTES);
+  writeUpperHexAscii(chained, DES_BLOCK_BYTES, DES_BLOCK_BYTES + CUP_MAC_BYTES / 2, mac, 0);
   return mac;
 }
 

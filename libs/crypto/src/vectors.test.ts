@@ -6,6 +6,7 @@ import {
   clearPinFromBlock,
   CryptoError,
   cupEcbMac,
+  DesEcbKey,
   keyCheckValue,
   pinBlockFormat0,
   singleDesDecryptEcb,
@@ -56,6 +57,18 @@ test('CUP ECB MAC: the worked example with every intermediate value', () => {
   // A MAB that is not a multiple of 8 is padded with 0x00, which leaves the XOR unchanged.
   expect.equal(cupEcbMac(mak, Buffer.concat([mab, hex('00')])).toString('latin1'), 'E267B6E2');
   expect.notEqual(cupEcbMac(mak, Buffer.concat([mab, hex('01')])).toString('latin1'), 'E267B6E2');
+});
+
+test('CUP MAC on one long-lived key: every MAC starts from a zero IV, whatever came before', () => {
+  // The key's CBC chain carries state between calls; each call must cancel it. Interleave MABs of
+  // different lengths on one key and check every MAC against a fresh key and the published vector.
+  const mak = hex('2222222222222222');
+  const longLived = new DesEcbKey(mak, { cbcChain: true });
+  const vector = hex('1234567890ABCDEFABCDEF1234567890');
+  const mabs = [vector, Buffer.alloc(216, 0x5a), hex('01'), vector, Buffer.alloc(0), vector];
+  for (const mab of mabs) expect.deepEqual(cupEcbMac(longLived, mab), cupEcbMac(mak, mab));
+  expect.equal(cupEcbMac(longLived, vector).toString('latin1'), 'E267B6E2');
+  expect.throws(() => cupEcbMac(new DesEcbKey(mak), vector), /cbcChain/);
 });
 
 test('ANSI X9.9 and X9.19 MACs', () => {

@@ -118,7 +118,7 @@ export class TerminalSimulator {
       if (!Buffer.isBuffer(field62)) throw new Error('0810 without field 62');
       const keys = unwrapSignInKeys(Buffer.from(this.identity.tmkHex, 'hex'), field62, keyMode);
       this.#pik = new DesEcbKey(keys.pik);
-      this.#mak = new DesEcbKey(keys.mak);
+      this.#mak = new DesEcbKey(keys.mak, { cbcChain: true });
       const field60 = result.response.fields.get(60);
       if (typeof field60 === 'string' && field60.length >= 8) this.batchNumber = field60.slice(2, 8);
     }
