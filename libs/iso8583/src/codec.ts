@@ -395,7 +395,7 @@ function readLatin1(bytes: Buffer, start: number, end: number): string {
  * zeroed again before the call returns so no message's card data stays in it. Callers may reserve
  * room before the message (frame length, TPDU, header) and fill it before the copy.
  */
-export const PACK_PREAMBLE_BYTES_MAX = 16;
+const PACK_PREAMBLE_BYTES_MAX = 16;
 const packScratch = Buffer.alloc(PACK_PREAMBLE_BYTES_MAX + ISO_FRAME_BYTES_MAX);
 
 /**
@@ -534,14 +534,15 @@ function packIndexedToScratch(spec: MessageSpec, message: IndexedIsoMessage, sta
   assert(fieldValues.length <= ISO_FIELD_NUMBER_MAX + 1, 'indexed message longer than any bitmap');
   let highest = fieldValues.length - 1;
   while (highest >= 0 && fieldValues[highest] === undefined) highest--;
-  // The MAC field is the spec's last field number, so with it the message ends there.
-  if (macZeros) highest = spec.macFieldNumber;
+  // The MAC field is the spec's last field number: with zeros for it the message reaches it (a
+  // value past it is still refused below).
+  if (macZeros) highest = Math.max(highest, spec.macFieldNumber);
   const bitmapBytes = highest > FIELDS_PER_BITMAP ? BITMAP_PRIMARY_BYTES * 2 : BITMAP_PRIMARY_BYTES;
   const bitmapStart = start + mtiBytesOf(spec);
   const limit = start + spec.messageBytesMax;
   let offset = writeHead(spec, message.mti, start, bitmapBytes);
   for (let fieldNumber = 0; fieldNumber <= highest; fieldNumber++) {
-    const value = macZeros && fieldNumber === highest ? zeroMacOf(spec) : fieldValues[fieldNumber];
+    const value = macZeros && fieldNumber === spec.macFieldNumber ? zeroMacOf(spec) : fieldValues[fieldNumber];
     if (value === undefined) continue;
     // fieldNumber is an integer index: only the range and the spec can refuse it.
     if (fieldNumber < 2 || fieldNumber > spec.fieldNumberMax || spec.encodingByField[fieldNumber] === 0) {
@@ -549,7 +550,7 @@ function packIndexedToScratch(spec: MessageSpec, message: IndexedIsoMessage, sta
     }
     offset = writeField(spec, offset, limit, fieldNumber, value);
     if (offset < 0) {
-      const zeroMacBytes = macZeros && fieldValues[highest] === undefined ? spec.macFieldBytes : 0;
+      const zeroMacBytes = macZeros && fieldValues[spec.macFieldNumber] === undefined ? spec.macFieldBytes : 0;
       throw frameTooLarge(spec, ALL_FIELD_NUMBERS.subarray(0, fieldValues.length), fieldValues, zeroMacBytes);
     }
     setBitmapBit(bitmapStart, fieldNumber);

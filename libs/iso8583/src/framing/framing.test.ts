@@ -15,6 +15,7 @@ import {
   encodeNetworkFrame,
   encodeTerminalFrame,
   encodeTerminalFrameWithMac,
+  type IndexedIsoMessage,
   ISO_FRAME_BYTES_MAX,
   IsoCodecError,
   LengthPrefixedFrameReader,
@@ -175,6 +176,12 @@ test('frames encode the same bytes from either message form, the MAC placeholder
   const decoded = decodeTerminalFrameIndexed(cupPosSpec, fromIndexed.subarray(2));
   expect.equal((decoded.message.fieldValues[64] as Buffer).toString('hex'), '0102030405060708');
   expect.deepEqual(decoded.macInput, inputs[0]);
+  // A value past the MAC field is still refused when the MAC is packed as zeros.
+  const beyond: IndexedIsoMessage = { mti: '0210', fieldValues: [...indexed.fieldValues, 'x'] };
+  expect.throws(
+    () => encodeTerminalFrameWithMac(cupPosSpec, { tpdu: TPDU, header: HEADER, message: beyond }, mac),
+    (error: unknown) => error instanceof IsoCodecError && error.code === 'UNKNOWN_FIELD' && error.fieldNumber === 65,
+  );
   // A refused pack leaves the next frame intact: nothing of it stays in the shared buffer.
   indexed.fieldValues[11] = '12345';
   expect.throws(() => encodeTerminalFrame(cupPosSpec, { tpdu: TPDU, header: HEADER, message: indexed }), IsoCodecError);
