@@ -160,12 +160,13 @@ async function purgePublished(pool: pg.Pool, schema: string, publisher: EventPub
 }
 
 export async function outboxBacklog(pool: pg.Pool, schema: string): Promise<OutboxBacklog> {
-  const result = await pool.query<{ pending_count: number; oldest_age_ms: number }>(
+  // bigint: an int4 of milliseconds overflows after 24.8 days (occurred_at is the producer's business time).
+  const result = await pool.query<{ pending_count: number; oldest_age_ms: bigint }>(
     `SELECT count(*)::int AS pending_count,
-            coalesce(floor(extract(epoch FROM now() - min(occurred_at)) * 1000), 0)::int AS oldest_age_ms
+            coalesce(floor(extract(epoch FROM now() - min(occurred_at)) * 1000), 0)::bigint AS oldest_age_ms
      FROM ${quoteIdentifier(schema)}.outbox WHERE published_at IS NULL`,
   );
   const row = result.rows[0];
   assert(row !== undefined, 'aggregate returns one row');
-  return { pendingCount: row.pending_count, oldestPendingAgeMs: Math.max(0, row.oldest_age_ms) };
+  return { pendingCount: row.pending_count, oldestPendingAgeMs: Math.max(0, Number(row.oldest_age_ms)) };
 }

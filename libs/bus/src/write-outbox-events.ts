@@ -10,7 +10,7 @@ import { OUTBOX_WRITE_EVENT_COUNT_MAX } from './limits.ts';
  * commit and wakes the relay within milliseconds.
  */
 export async function writeOutboxEvents(
-  client: pg.ClientBase,
+  client: Pick<pg.ClientBase, 'query'>,
   inputs: readonly OutboxEventInput[],
 ): Promise<BusEvent[]> {
   assert(inputs.length <= OUTBOX_WRITE_EVENT_COUNT_MAX, 'too many events in one outbox write');

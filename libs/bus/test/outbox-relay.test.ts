@@ -144,6 +144,25 @@ test('a failing publisher leaves events pending and the relay retries until they
   await relay.stop();
 });
 
+test('the backlog reports an event pending for longer than an int4 of milliseconds (24.8 days)', async () => {
+  const { schema, pool } = await producerSchema();
+  const fortyDaysMs = 40 * 24 * 60 * 60 * 1000;
+  await withTransaction(pool, (client) =>
+    writeOutboxEvents(client, [
+      {
+        topic: 'relay.test',
+        key: 'k',
+        type: 't.T',
+        payload: encodeSequence(1),
+        occurredAt: new Date(Date.now() - fortyDaysMs),
+      },
+    ]),
+  );
+  const backlog = await outboxBacklog(pool, schema);
+  assert.equal(backlog.pendingCount, 1);
+  assert.ok(backlog.oldestPendingAgeMs >= fortyDaysMs && backlog.oldestPendingAgeMs < fortyDaysMs + 60_000);
+});
+
 test('startOutboxRelay refuses batch sizes and poll intervals outside the limits', async () => {
   const { schema, pool } = await producerSchema();
   const publisher = recordingPublisher();
