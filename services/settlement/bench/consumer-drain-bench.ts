@@ -19,7 +19,6 @@ import {
   createKafkaPublisher,
   createPostgresLogPublisher,
   type EventPublisher,
-  ensureBusTables,
   ensurePostgresLog,
   subscribe,
 } from '@acq/bus';
@@ -146,7 +145,6 @@ function startConsumer() {
 
 try {
   await ensurePostgresLog(harness.pool, busSchema);
-  await ensureBusTables(harness.pool, harness.schema);
   // Profiles are stored as a running service has them (merchant events); first-seen merchants would
   // each cost a call to the merchant service.
   for (let index = 0; index < MERCHANT_COUNT; index += 1) {

@@ -75,6 +75,9 @@ export const REPAYMENT_RESOLVER_INTERVAL_MS = 10_000;
 export const REPAYMENT_RESOLVER_BATCH_SIZE_MAX = 100;
 /** How often replicas re-read the calendar overrides operators change on another replica. */
 export const CALENDAR_RELOAD_INTERVAL_MS = 60_000;
+/** settlement.events outbox rows the relay publishes per round trip, and its fallback poll (NOTIFY wakes it first). */
+export const OUTBOX_RELAY_BATCH_SIZE_MAX = 500;
+export const OUTBOX_RELAY_POLL_INTERVAL_MS = 1_000;
 /** Bus consumer: attempts before an event goes to the dead-letter table. */
 export const CONSUMER_RETRY_COUNT_MAX = 10;
 /** Timeout of one gRPC call to the merchant service or card registry. */

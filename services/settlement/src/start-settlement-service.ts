@@ -23,6 +23,8 @@ import {
   DATABASE_STATEMENT_TIMEOUT_MS,
   EVENT_BATCH_SIZE_MAX,
   NETWORK_FILE_TIMEOUT_MS,
+  OUTBOX_RELAY_BATCH_SIZE_MAX,
+  OUTBOX_RELAY_POLL_INTERVAL_MS,
   PAYOUT_WORKER_BATCH_SIZE_MAX,
   PEER_GRPC_TIMEOUT_MS,
 } from './limits.ts';
@@ -96,6 +98,8 @@ export async function startSettlementService(options: SettlementServiceOptions) 
   };
   const networkFiles = new NetworkSimFilesClient(options.networkSimHttpUrl, NETWORK_FILE_TIMEOUT_MS);
   const bus = await createBusFromEnv(options.busEnv, { pool, schema: options.schema, clientId: 'settlement', logger });
+  // settlement.events leave through the outbox (one relay across replicas); bus.close() stops it.
+  bus.startRelay({ batchSizeMax: OUTBOX_RELAY_BATCH_SIZE_MAX, pollIntervalMs: OUTBOX_RELAY_POLL_INTERVAL_MS });
   const subscriptions = await subscribeToEvents(bus, context);
   if (options.meter !== undefined) {
     registerSettlementMetrics(options.meter, { pool, schema: options.schema, subscriptions, logger });

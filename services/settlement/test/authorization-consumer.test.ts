@@ -4,7 +4,7 @@
 // with settlement's batch handler on real Postgres, ledger invariants checked.
 import { strict as expect } from 'node:assert';
 import { after, before, test } from 'node:test';
-import { type BatchEventHandler, type BusEvent, ensureBusTables, processEventBatch } from '@acq/bus';
+import { type BatchEventHandler, type BusEvent, processEventBatch } from '@acq/bus';
 import { TransactionKind } from '@acq/proto/authorization/v1/authorization.ts';
 import { AuthorizationEvent, CardKind, TransactionEventType } from '@acq/proto/authorization/v1/events.ts';
 import { merchantAccountId } from '../src/domain/accounts.ts';
@@ -17,7 +17,6 @@ let harness: Harness;
 let handlerCalls: number[];
 before(async () => {
   harness = await createHarness('2026-03-02T02:00:00Z');
-  await ensureBusTables(harness.pool, harness.schema);
 });
 after(async () => {
   await harness.close();

@@ -21,6 +21,7 @@ import {
   readPayout,
 } from '../store/payout-store.ts';
 import type { SettlementContext } from './settlement-context.ts';
+import { payoutFinishedEvents, writeSettlementEvents } from './settlement-outbox.ts';
 
 export function instructionIdOf(payoutId: string, attempt: number): string {
   assert(attempt >= 1, 'instructions belong to an attempt');
@@ -152,7 +153,10 @@ async function applyDecision(context: SettlementContext, payout: Payout, decisio
   }
 }
 
-/** Bank confirmed: complete the hold and book the money out, once (the row lock and state make it idempotent). */
+/**
+ * Bank confirmed: complete the hold and book the money out, once (the row lock and state make it
+ * idempotent), and report payout.succeeded in the same transaction.
+ */
 export async function finishSucceeded(context: SettlementContext, payout: Payout): Promise<void> {
   await withTransaction(context.pool, async (client) => {
     const current = await readPayout(client, payout.payoutId, 'lock');
@@ -166,17 +170,18 @@ export async function finishSucceeded(context: SettlementContext, payout: Payout
       payoutSuccessPostings(hold, current.amountFen, current.surchargeFen),
       context.clock.nowMs(),
     );
-    await markFinished(client, {
+    const finished = await markFinished(client, {
       payoutId: current.payoutId,
       state: 'succeeded',
       reason: null,
       fellBackToT1: false,
       nowMs: context.clock.nowMs(),
     });
+    await writeSettlementEvents(client, payoutFinishedEvents(finished, context.clock.nowMs()));
   });
 }
 
-/** Bank said no for good (or there is no card): release the hold; T0 money falls back to T1. */
+/** Bank said no for good (or there is no card): release the hold; T0 money falls back to T1 (both reported). */
 export async function finishFailed(context: SettlementContext, payout: Payout, reason: string): Promise<void> {
   await withTransaction(context.pool, async (client) => {
     const current = await readPayout(client, payout.payoutId, 'lock');
@@ -186,12 +191,13 @@ export async function finishFailed(context: SettlementContext, payout: Payout, r
     const hold = (await readTransfers(client, [current.holdTransferId])).get(current.holdTransferId);
     assert(hold !== undefined, 'every payout has its hold');
     await applyTransfers(client, [payoutReleasePosting(hold)], context.clock.nowMs());
-    await markFinished(client, {
+    const finished = await markFinished(client, {
       payoutId: current.payoutId,
       state: 'failed',
       reason,
       fellBackToT1: current.kind === 't0',
       nowMs: context.clock.nowMs(),
     });
+    await writeSettlementEvents(client, payoutFinishedEvents(finished, context.clock.nowMs()));
   });
 }

@@ -7,6 +7,7 @@ import { assert } from '@acq/assert';
 import { payoutReleasePosting } from '../domain/posting-rules.ts';
 import { applyTransfers, type Queryable, readTransfers } from '../store/ledger-store.ts';
 import { markFinished } from '../store/payout-store.ts';
+import { payoutFinishedEvents, writeSettlementEvents } from './settlement-outbox.ts';
 import { t0PayoutIdFor } from './start-t0-payouts.ts';
 
 export async function cancelUnsentT0Payout(client: Queryable, txnId: string, nowMs: number): Promise<boolean> {
@@ -21,12 +22,13 @@ export async function cancelUnsentT0Payout(client: Queryable, txnId: string, now
   const hold = (await readTransfers(client, [row.hold_transfer_id])).get(row.hold_transfer_id);
   assert(hold !== undefined, 'every payout has its hold');
   await applyTransfers(client, [payoutReleasePosting(hold)], nowMs);
-  await markFinished(client, {
+  const cancelled = await markFinished(client, {
     payoutId,
     state: 'failed',
     reason: 'TRANSACTION_CANCELLED',
     fellBackToT1: false,
     nowMs,
   });
+  await writeSettlementEvents(client, payoutFinishedEvents(cancelled, nowMs));
   return true;
 }

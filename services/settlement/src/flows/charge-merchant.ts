@@ -18,6 +18,7 @@ import { BILL_DUE_DAYS } from '../limits.ts';
 import { applyRepaymentToBill, type BillKind, insertRepayment, raiseBill, readOpenBills } from '../store/bill-store.ts';
 import { applyTransfers, type Queryable, readAccounts } from '../store/ledger-store.ts';
 import type { SettlementContext } from './settlement-context.ts';
+import { billCreatedEvent, billRepaidEvent, writeSettlementEvents } from './settlement-outbox.ts';
 
 export type ChargeRequest = {
   readonly key: string;
@@ -74,7 +75,7 @@ export async function chargeMerchant(
   );
   if (split.toArrearsFen === 0n) return { split, billId: null };
   const raisedOn = localDateOf(context.clock.nowMs());
-  const billId = await raiseBill(client, {
+  const { billId, raised } = await raiseBill(client, {
     merchantId: request.merchantId,
     kind: request.billKind,
     sourceReference: request.reference,
@@ -82,7 +83,18 @@ export async function chargeMerchant(
     raisedOn,
     dueOn: addDays(raisedOn, BILL_DUE_DAYS),
   });
+  if (raised !== undefined) await writeSettlementEvents(client, [billCreatedEvent(raised, context.clock.nowMs())]);
   return { split, billId };
+}
+
+/** Applies a repayment to its bill and reports it (bill.repaid) in the same transaction. */
+export async function applyBillRepayment(
+  client: Queryable,
+  repayment: { readonly billId: string; readonly repaymentId: string; readonly amountFen: Fen },
+  nowMs: number,
+): Promise<void> {
+  const bill = await applyRepaymentToBill(client, repayment.billId, repayment.amountFen);
+  await writeSettlementEvents(client, [billRepaidEvent(bill, repayment, nowMs)]);
 }
 
 /**
@@ -118,7 +130,7 @@ export async function repayOpenBillsFromAvailable(
     });
     if (stored.repaymentId !== repaymentId) continue;
     await applyTransfers(client, [settlementRepaymentPosting(repaymentId, merchantId, amountFen)], nowMs);
-    await applyRepaymentToBill(client, bill.billId, amountFen);
+    await applyBillRepayment(client, { billId: bill.billId, repaymentId, amountFen }, nowMs);
     remaining -= amountFen;
     repaid += amountFen;
   }

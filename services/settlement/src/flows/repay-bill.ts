@@ -12,7 +12,6 @@ import type { DebitChannel, DebitOutcome, DebitPayer } from '../domain/bank-rail
 import { externalRepaymentPosting, settlementRepaymentPosting } from '../domain/posting-rules.ts';
 import type { Transfer } from '../domain/transfers.ts';
 import {
-  applyRepaymentToBill,
   insertRepayment,
   type Repayment,
   readBill,
@@ -21,7 +20,7 @@ import {
 } from '../store/bill-store.ts';
 import { BANK_REQUEST_TIMEOUT_MS } from '../limits.ts';
 import { applyTransfers, type Queryable } from '../store/ledger-store.ts';
-import { spendableMerchantBalances } from './charge-merchant.ts';
+import { applyBillRepayment, spendableMerchantBalances } from './charge-merchant.ts';
 import { type SettlementContext, SettlementError, SettlementErrorCode } from './settlement-context.ts';
 
 export type RepaymentRequest = {
@@ -109,7 +108,7 @@ async function startRepayment(
   }
   const stored = await insertRepayment(client, { ...base, state: 'succeeded' });
   await applyTransfers(client, [settlementRepaymentPosting(repaymentId, request.merchantId, request.amountFen)], nowMs);
-  await applyRepaymentToBill(client, bill.billId, request.amountFen);
+  await applyBillRepayment(client, { billId: bill.billId, repaymentId, amountFen: request.amountFen }, nowMs);
   return stored;
 }
 
@@ -168,7 +167,13 @@ async function applyCollectedRepayment(client: Queryable, repayment: Repayment, 
     });
   }
   await applyTransfers(client, transfers, nowMs);
-  if (appliedFen > 0n) await applyRepaymentToBill(client, bill.billId, appliedFen);
+  if (appliedFen > 0n) {
+    await applyBillRepayment(
+      client,
+      { billId: bill.billId, repaymentId: repayment.repaymentId, amountFen: appliedFen },
+      nowMs,
+    );
+  }
 }
 
 /** Asks the bank about repayments whose debit result was unknown and books the answers. */

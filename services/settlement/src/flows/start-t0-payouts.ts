@@ -1,7 +1,8 @@
 /**
  * Creates T0 payouts for freshly captured transactions of T0 merchants, inside the capture's SQL
  * transaction: the payout row and its ledger hold commit together with the capture, so a crash
- * can neither lose a payout nor create one without its money held.
+ * can neither lose a payout nor create one without its money held. A transaction refused T0 is
+ * reported (t0.fallback_t1) in the same transaction.
  */
 import { assert } from '@acq/assert';
 import type { Fen } from '@acq/money';
@@ -9,7 +10,7 @@ import { merchantAccountId } from '../domain/accounts.ts';
 import { localDateOf, localDayStartMs } from '../domain/calendar.ts';
 import { payoutHoldPosting } from '../domain/posting-rules.ts';
 import type { MerchantProfile } from '../domain/settlement-events.ts';
-import { decideT0 } from '../domain/t0-eligibility.ts';
+import { decideT0, type T0Refusal } from '../domain/t0-eligibility.ts';
 import { spendableBalance, type Transfer } from '../domain/transfers.ts';
 import { merchantsWithOpenBills, merchantsWithOverdueBills } from '../store/bill-store.ts';
 import { applyTransfers, type Queryable, readAccounts } from '../store/ledger-store.ts';
@@ -17,6 +18,7 @@ import { readMerchantProfiles } from '../store/merchant-profile-store.ts';
 import { insertPayouts, type NewPayout, realTimePayoutGrossSince } from '../store/payout-store.ts';
 import { repayOpenBillsFromAvailable } from './charge-merchant.ts';
 import type { SettlementContext } from './settlement-context.ts';
+import { type T0Fallback, type T0FallbackReason, t0FallbackEvent, writeSettlementEvents } from './settlement-outbox.ts';
 
 export type CapturedCredit = { readonly txnId: string; readonly merchantId: string; readonly netFen: Fen };
 
@@ -41,11 +43,24 @@ export async function startT0Payouts(
   const states = await loadMerchantStates(client, captured, nowMs);
   const payouts: NewPayout[] = [];
   const holds: Transfer[] = [];
+  const fallbacks: T0Fallback[] = [];
   for (const credit of captured) {
     const state = states.get(credit.merchantId);
     assert(state !== undefined, 'every captured merchant has a T0 state');
     const decision = decideT0({ ...state, nowMs }, credit.netFen);
-    if (!decision.eligible) continue;
+    if (!decision.eligible) {
+      const reason = fallbackReasonOf(decision.refusal);
+      if (reason !== undefined) {
+        fallbacks.push({
+          merchantId: credit.merchantId,
+          txnId: credit.txnId,
+          amountFen: credit.netFen,
+          reason,
+          payoutId: null,
+        });
+      }
+      continue;
+    }
     const payoutId = t0PayoutIdFor(credit.txnId);
     const hold = payoutHoldPosting(payoutId, credit.merchantId, decision.grossFen);
     holds.push(hold);
@@ -66,7 +81,20 @@ export async function startT0Payouts(
   }
   await applyTransfers(client, holds, nowMs);
   await insertPayouts(client, payouts, nowMs);
+  await writeSettlementEvents(
+    client,
+    fallbacks.map((fallback) => t0FallbackEvent(fallback, nowMs)),
+  );
   return payouts.length;
+}
+
+/**
+ * A refused T0 payout leaves the transaction's money for T1 (reported), except when the merchant is
+ * not on T0 at all, or nothing is available because open bills took it (nothing waits for T1).
+ */
+function fallbackReasonOf(refusal: T0Refusal): T0FallbackReason | undefined {
+  if (refusal === 'T0_NOT_ENABLED' || refusal === 'NOTHING_AVAILABLE') return undefined;
+  return refusal;
 }
 
 /**

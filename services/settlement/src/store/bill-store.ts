@@ -52,20 +52,22 @@ export function billIdFor(kind: BillKind, sourceReference: string): string {
   return `bill_${kind}_${sourceReference}`;
 }
 
-/** Raises a bill once per (kind, source); a replay finds the existing one. */
+/** Raises a bill once per (kind, source); a replay finds the existing one (`raised` undefined). */
 export async function raiseBill(
   client: Queryable,
   bill: Omit<Bill, 'billId' | 'repaidFen' | 'state'>,
-): Promise<string> {
+): Promise<{ billId: string; raised: Bill | undefined }> {
   assert(bill.amountFen > 0n, 'bills are for positive amounts');
   assert(bill.dueOn >= bill.raisedOn, 'a bill is due after it is raised');
   const billId = billIdFor(bill.kind, bill.sourceReference);
-  await client.query(
+  const result = await client.query<BillRow>(
     `INSERT INTO bills (bill_id, merchant_id, kind, source_reference, amount_fen, raised_on, due_on, state)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'open') ON CONFLICT (kind, source_reference) DO NOTHING`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'open') ON CONFLICT (kind, source_reference) DO NOTHING
+     RETURNING ${BILL_COLUMNS}`,
     [billId, bill.merchantId, bill.kind, bill.sourceReference, bill.amountFen.toString(), bill.raisedOn, bill.dueOn],
   );
-  return billId;
+  const row = result.rows[0];
+  return { billId, raised: row === undefined ? undefined : billFromRow(row) };
 }
 
 export async function readOpenBills(client: Queryable, merchantId: string, lock: 'lock' | 'no_lock'): Promise<Bill[]> {
@@ -100,15 +102,17 @@ export async function listBills(
 }
 
 /** Applies a repayment to a bill (partial allowed); the bill is paid when nothing is outstanding. */
-export async function applyRepaymentToBill(client: Queryable, billId: string, amountFen: Fen): Promise<void> {
+export async function applyRepaymentToBill(client: Queryable, billId: string, amountFen: Fen): Promise<Bill> {
   assert(amountFen > 0n, 'repayments are positive');
-  const result = await client.query(
+  const result = await client.query<BillRow>(
     `UPDATE bills SET repaid_fen = repaid_fen + $2,
        state = CASE WHEN repaid_fen + $2 = amount_fen THEN 'paid' ELSE 'open' END
-     WHERE bill_id = $1 AND state = 'open' AND repaid_fen + $2 <= amount_fen`,
+     WHERE bill_id = $1 AND state = 'open' AND repaid_fen + $2 <= amount_fen RETURNING ${BILL_COLUMNS}`,
     [billId, amountFen.toString()],
   );
-  assert(result.rowCount === 1, 'a repayment fits its open bill');
+  const row = result.rows[0];
+  assert(result.rowCount === 1 && row !== undefined, 'a repayment fits its open bill');
+  return billFromRow(row);
 }
 
 /** Merchants among `merchantIds` with an open bill past its due date (T0 is suspended for them). */

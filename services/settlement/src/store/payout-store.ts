@@ -239,14 +239,18 @@ export async function markFinished(
     fellBackToT1: boolean;
     nowMs: number;
   },
-): Promise<void> {
-  const result = await client.query(
+): Promise<Payout> {
+  const result = await client.query<PayoutRow>(
     `UPDATE payouts SET state = $2, failure_reason = $3, fell_back_to_t1 = $4, lease_until = NULL,
        completed_at = to_timestamp($5::bigint / 1000.0)
-     WHERE payout_id = $1 AND state NOT IN ('succeeded', 'failed')`,
+     WHERE payout_id = $1 AND state NOT IN ('succeeded', 'failed') RETURNING ${PAYOUT_COLUMNS}`,
     [update.payoutId, update.state, update.reason, update.fellBackToT1, update.nowMs],
   );
-  assert(result.rowCount === 1, 'a payout finishes once');
+  const row = result.rows[0];
+  assert(result.rowCount === 1 && row !== undefined, 'a payout finishes once');
+  const finished = payoutFromRow(row);
+  assert(finished.state === update.state, 'the finished payout reads back in its final state');
+  return finished;
 }
 
 export async function listPayouts(client: Queryable, merchantId: string, limit: number): Promise<Payout[]> {

@@ -1,8 +1,6 @@
 /** Domain records to protobuf messages (int64 stays bigint; absent values become the proto defaults). */
 import type {
   Balance,
-  Bill as BillMessage,
-  Payout as PayoutMessage,
   ReconciliationException as ExceptionMessage,
   ReconciliationRun as RunMessage,
   Repayment as RepaymentMessage,
@@ -11,8 +9,7 @@ import type {
 } from '@acq/proto/settlement/v1/settlement.ts';
 import type { Statement } from '../domain/statement.ts';
 import type { MerchantBalance } from '../flows/read-balance.ts';
-import type { Bill, Repayment } from '../store/bill-store.ts';
-import type { Payout } from '../store/payout-store.ts';
+import type { Repayment } from '../store/bill-store.ts';
 import type { ReconciliationException, ReconciliationRun } from '../store/reconciliation-store.ts';
 import type { TransactionRecord } from '../store/transaction-store.ts';
 
@@ -51,41 +48,6 @@ export function transactionMessage(record: TransactionRecord): SettlementTransac
     settlementMode: record.settlementMode,
     refundedFen: record.refundedFen,
     cancelledBy: record.cancelledBy ?? '',
-  };
-}
-
-export function payoutMessage(payout: Payout): PayoutMessage {
-  return {
-    payoutId: payout.payoutId,
-    merchantId: payout.merchantId,
-    kind: payout.kind,
-    txnId: payout.txnId ?? '',
-    settlementDate: payout.settlementDate ?? '',
-    grossFen: payout.grossFen,
-    surchargeFen: payout.surchargeFen,
-    amountFen: payout.amountFen,
-    state: payout.state,
-    attempt: payout.attempt,
-    failureReason: payout.failureReason ?? '',
-    fellBackToT1: payout.fellBackToT1,
-    createdAtMs: BigInt(payout.createdAtMs),
-    completedAtMs: BigInt(payout.completedAtMs ?? 0),
-  };
-}
-
-export function billMessage(bill: Bill, today: string): BillMessage {
-  return {
-    billId: bill.billId,
-    merchantId: bill.merchantId,
-    kind: bill.kind,
-    sourceReference: bill.sourceReference,
-    amountFen: bill.amountFen,
-    repaidFen: bill.repaidFen,
-    outstandingFen: bill.amountFen - bill.repaidFen,
-    raisedOn: bill.raisedOn,
-    dueOn: bill.dueOn,
-    state: bill.state,
-    overdue: bill.state === 'open' && bill.dueOn < today,
   };
 }
 

@@ -25,11 +25,10 @@ import { listPayouts, readPayout, recheckStuckPayout } from '../store/payout-sto
 import { listExceptions, readException, readRun } from '../store/reconciliation-store.ts';
 import { listTransactions, readTransaction } from '../store/transaction-store.ts';
 import { grpcErrorOf, invalidArgument } from './grpc-errors.ts';
+import { billMessage, payoutMessage } from '../flows/record-messages.ts';
 import {
   balanceMessage,
-  billMessage,
   exceptionMessage,
-  payoutMessage,
   repaymentMessage,
   runMessage,
   statementMessage,

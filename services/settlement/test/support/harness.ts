@@ -1,6 +1,7 @@
 /** Builds a settlement context on a fresh Postgres schema with a fake bank, card registry, merchant directory and a manual clock. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ensureBusTables } from '@acq/bus';
 import { runMigrations } from '@acq/db';
 import { type Fen, fen } from '@acq/money';
 import { type TestDatabase, testDatabase } from '@acq/testkit';
@@ -63,6 +64,8 @@ export async function createHarness(startIso = '2026-03-02T02:00:00Z'): Promise<
   const schema = await database.createSchema('settlement');
   const pool = database.createPool(schema);
   await runMigrations(pool, { schema, directory: MIGRATIONS_DIRECTORY });
+  // The outbox (settlement.events), inbox and dead letters, as createBusFromEnv makes them.
+  await ensureBusTables(pool, schema);
   const bank = new FakeBank();
   const clock = new ManualClock(Date.parse(startIso));
   const profiles = new Map<string, MerchantProfile>();
