@@ -160,6 +160,12 @@ function buildParts(options: AuthorizationServiceOptions, pool: pg.Pool): Parts 
       reconnectDelayMsMin: limits.RISK_RECONNECT_DELAY_MS_MIN,
       reconnectDelayMsMax: limits.RISK_RECONNECT_DELAY_MS_MAX,
       releaseTimeoutMs: limits.RISK_RELEASE_TIMEOUT_MS,
+      settlementBatch: {
+        windowMs: limits.RISK_SETTLEMENT_WINDOW_MS,
+        sizeMax: limits.RISK_SETTLEMENT_BATCH_SIZE_MAX,
+        queueSizeMax: limits.RISK_SETTLEMENT_QUEUE_SIZE_MAX,
+        callsInFlightMax: limits.RISK_SETTLEMENT_CALLS_IN_FLIGHT_MAX,
+      },
     },
     options.logger,
   );
@@ -264,7 +270,7 @@ async function stopAll(
   await running.relay.stop();
   // bus.close() also stops its subscriptions (the merchant.events consumer); stopping it twice is not safe.
   await running.bus.close();
-  running.parts.risk.close();
+  await running.parts.risk.close();
   await running.parts.upstream.close();
   await running.pool.end();
 }

@@ -19,6 +19,11 @@ export const ASSESS_STREAM_IN_FLIGHT_MAX = 4_096;
 export const REDIS_RESERVES_IN_FLIGHT_MAX = 512;
 /** Counters one Assess may check atomically (merchant, terminal, card x day, month). */
 export const COUNTERS_PER_ASSESS_MAX = 8;
+/**
+ * Confirms and releases applied in one pipelined round: a SettleReservations call or a consumer
+ * batch of authorization events (the bus hands at most 500).
+ */
+export const RESERVATION_SETTLEMENTS_PER_BATCH_MAX = 1_000;
 /** How long an unconfirmed reservation holds its counters before the sweeper releases it. */
 export const RESERVATION_PENDING_MS_MAX = 120_000;
 /** How long a confirmed reservation stays releasable (void / reversal after approval), in seconds. */

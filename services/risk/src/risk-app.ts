@@ -12,7 +12,7 @@ import { RiskServiceService } from '@acq/proto/risk/v1/risk.ts';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { RiskPolicy } from './domain/policy.ts';
-import { AUTHORIZATION_EVENTS_TOPIC, applyAuthorizationEvent } from './flows/authorization-events.ts';
+import { AUTHORIZATION_EVENTS_TOPIC, applyAuthorizationEvents } from './flows/authorization-events.ts';
 import { RiskMonitor } from './flows/risk-monitor.ts';
 import {
   BLACKLIST_REFRESH_INTERVAL_MS,
@@ -147,8 +147,11 @@ export async function startRiskApp(options: RiskAppOptions): Promise<RiskApp> {
     group: 'risk',
     topics: [AUTHORIZATION_EVENTS_TOPIC],
     retryCountMax: EVENT_RETRY_COUNT_MAX,
-    handler: async (event) => {
-      await applyAuthorizationEvent(counters, event.payload);
+    batchHandler: async (events) => {
+      await applyAuthorizationEvents(
+        counters,
+        events.map((event) => event.payload),
+      );
     },
   });
   const server = await startGrpcServer({

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuthorizationEvent, TransactionEventType } from '@acq/proto/authorization/v1/events.ts';
-import { applyAuthorizationEvent } from '../src/flows/authorization-events.ts';
+import { applyAuthorizationEvents, type ReservationEffect } from '../src/flows/authorization-events.ts';
+import type { RedisCounters } from '../src/store/redis-counters.ts';
 import { assessTransaction } from '../src/flows/assess.ts';
 import { createRig, purchaseInput, type TestRig } from './fixtures.ts';
 
@@ -12,6 +13,12 @@ before(async () => {
   rig = await createRig();
 });
 after(async () => rig.close());
+
+async function applyAuthorizationEvent(counters: RedisCounters, event: Uint8Array): Promise<ReservationEffect> {
+  const { effects } = await applyAuthorizationEvents(counters, [event]);
+  assert.equal(effects.length, 1);
+  return effects[0] as ReservationEffect;
+}
 
 function payload(fields: Partial<AuthorizationEvent>): Uint8Array {
   return AuthorizationEvent.encode(AuthorizationEvent.fromPartial(fields)).finish();
@@ -60,5 +67,33 @@ describe('authorization events', () => {
     assert.deepEqual(await applyAuthorizationEvent(rig.counters, settled), { kind: 'none' });
     const noOriginal = payload({ type: TransactionEventType.TRANSACTION_EVENT_TYPE_REVERSED, txnId: 'rev_2' });
     assert.deepEqual(await applyAuthorizationEvent(rig.counters, noOriginal), { kind: 'none' });
+  });
+
+  it('applies a consumer batch in order: an approval and its reversal in one batch leave no counters', async () => {
+    const first = purchaseInput();
+    const second = purchaseInput();
+    await assessTransaction(rig.deps, first, 200);
+    await assessTransaction(rig.deps, second, 200);
+    const { effects, settled } = await applyAuthorizationEvents(rig.counters, [
+      payload({ type: TransactionEventType.TRANSACTION_EVENT_TYPE_APPROVED, txnId: first.txnId }),
+      payload({ type: TransactionEventType.TRANSACTION_EVENT_TYPE_APPROVED, txnId: second.txnId }),
+      payload({ type: TransactionEventType.TRANSACTION_EVENT_TYPE_BATCH_SETTLED }),
+      payload({
+        type: TransactionEventType.TRANSACTION_EVENT_TYPE_REVERSED,
+        txnId: 'rev_a',
+        originalTxnId: first.txnId,
+      }),
+      payload({
+        type: TransactionEventType.TRANSACTION_EVENT_TYPE_VOIDED,
+        txnId: 'void_b',
+        originalTxnId: second.txnId,
+      }),
+    ]);
+    assert.deepEqual(
+      effects.map((effect) => effect.kind),
+      ['confirm', 'confirm', 'none', 'release', 'release'],
+    );
+    assert.deepEqual(settled, { confirmedCount: 2, releasedCount: 2 });
+    assert.deepEqual(await rig.counters.readCounter('m:mch_1:d:20261122'), { amountFen: 0n, count: 0 });
   });
 });

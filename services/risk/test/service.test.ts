@@ -27,6 +27,8 @@ import {
   type PutBlacklistEntryRequest,
   type ReleaseRequest,
   type ReleaseResponse,
+  type SettleReservationsRequest,
+  type SettleReservationsResponse,
   type RiskCase,
   CaseAction,
   CaseStatus,
@@ -74,6 +76,8 @@ const rpc = {
     unaryCall<DeleteBlacklistEntryResponse>((done) => client.deleteBlacklistEntry(request, done)),
   confirm: (request: ConfirmRequest) => unaryCall<ConfirmResponse>((done) => client.confirm(request, done)),
   release: (request: ReleaseRequest) => unaryCall<ReleaseResponse>((done) => client.release(request, done)),
+  settleReservations: (request: SettleReservationsRequest) =>
+    unaryCall<SettleReservationsResponse>((done) => client.settleReservations(request, done)),
 };
 
 function assessRequest(overrides: Partial<AssessRequest> = {}): AssessRequest {
@@ -328,6 +332,34 @@ describe('operator blacklist and reservations over gRPC', () => {
     );
     const malformed = await rpc.assessOnce(assessRequest({ terminal: undefined }));
     assert.equal(malformed.responseCode, '30');
+  });
+
+  it('settles many reservations in one call: confirms, releases, repeats and unknown ids counted apart', async () => {
+    const kept = await rpc.assessOnce(otherMerchantRequest());
+    const reversed = await rpc.assessOnce(otherMerchantRequest());
+    const declined = await rpc.assessOnce(otherMerchantRequest());
+    const reason = ReleaseReason.RELEASE_REASON_DECLINED_UPSTREAM;
+    const settled = await rpc.settleReservations({
+      confirms: [kept, reversed].map((answer) => ({ reservationId: answer.reservationId, txnId: '' })),
+      // The reversal of an approval confirmed earlier in the same call releases it (order is kept).
+      releases: [reversed, declined, declined].map((answer) => ({ reservationId: answer.reservationId, reason })),
+    });
+    assert.deepEqual(settled, { confirmedCount: 2, releasedCount: 2 });
+    const again = await rpc.settleReservations({
+      confirms: [{ reservationId: 'rsv_unknown', txnId: '' }],
+      releases: [{ reservationId: declined.reservationId, reason }],
+    });
+    assert.deepEqual(again, { confirmedCount: 0, releasedCount: 0 });
+    assert.equal((await rpc.release({ reservationId: kept.reservationId, reason })).released, true);
+    await assert.rejects(
+      rpc.settleReservations({
+        confirms: [],
+        releases: [{ reservationId: kept.reservationId, reason: ReleaseReason.RELEASE_REASON_UNSPECIFIED }],
+      }),
+      /release reason/,
+    );
+    const tooMany = Array.from({ length: 1_001 }, (_unused, index) => ({ reservationId: `rsv_${index}`, txnId: '' }));
+    await assert.rejects(rpc.settleReservations({ confirms: tooMany, releases: [] }), /at most 1000/);
   });
 });
 

@@ -5,6 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { assert } from '@acq/assert';
 
+/** Random bytes drawn from the system per refill: one call serves 512 transaction ids. */
+const RANDOM_POOL_BYTES = 4_096;
+const TXN_ID_RANDOM_BYTES = 8;
+
 /** RRN layout: instance (2 digits) + seconds within a 10^6 s cycle (6) + sequence within the second (4). */
 const RRN_SEQUENCE_PER_SECOND_MAX = 10_000;
 const RRN_SECONDS_CYCLE = 1_000_000;
@@ -12,6 +16,9 @@ const RRN_SECONDS_CYCLE = 1_000_000;
 export class TransactionIdentities {
   readonly #instanceId: string;
   #lastRrnSlot = 0;
+  // A small randomBytes call per transaction cost more than the rest of the id; draw them in bulk.
+  #randomPool = Buffer.alloc(0);
+  #randomOffset = 0;
 
   constructor(instanceId: number) {
     assert(Number.isInteger(instanceId) && instanceId >= 0 && instanceId <= 99, 'instance ids are 0..99');
@@ -19,7 +26,17 @@ export class TransactionIdentities {
   }
 
   nextTxnId(nowMs: number): string {
-    return `auth_${nowMs.toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
+    return `auth_${nowMs.toString(36).padStart(9, '0')}${this.#randomHex(TXN_ID_RANDOM_BYTES)}`;
+  }
+
+  #randomHex(byteCount: number): string {
+    if (this.#randomOffset + byteCount > this.#randomPool.length) {
+      this.#randomPool = randomBytes(RANDOM_POOL_BYTES);
+      this.#randomOffset = 0;
+    }
+    const hex = this.#randomPool.toString('hex', this.#randomOffset, this.#randomOffset + byteCount);
+    this.#randomOffset += byteCount;
+    return hex;
   }
 
   /**

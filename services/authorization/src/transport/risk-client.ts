@@ -2,17 +2,21 @@
  * RiskPort over risk gRPC: Assess requests ride a few long-lived bidirectional streams (one
  * correlation id and deadline each); when no stream is up the unary AssessOnce is the fallback.
  * A missing answer within the budget is reported as `timeout` and the flow applies the fail policy.
+ * Confirms and releases of the same few milliseconds share one SettleReservations call (a unary
+ * call per transaction would cost more CPU than the rest of the risk exchange).
  */
 import { ServiceError, StreamMultiplexer, StreamUnavailableError, callUnary } from '@acq/grpc';
 import {
   type AssessRequest,
   type AssessResponse,
+  type ConfirmRequest,
   Decision,
   EntryMode,
   FeeCategory,
   MerchantStatus,
   MerchantType,
   ReleaseReason,
+  type ReleaseRequest,
   type RiskServiceClient,
   TerminalStatus,
 } from '@acq/proto/risk/v1/risk.ts';
@@ -20,6 +24,11 @@ import { entryMethodOf } from '../domain/entry-mode.ts';
 import type { FlowLogger } from '../flows/flow-dependencies.ts';
 import { protoCardKindOf, protoKindOf } from '../flows/proto-kinds.ts';
 import type { RiskAssessment, RiskDecision, RiskPort, TerminalContext } from '../flows/ports.ts';
+import { GroupCommitter } from '../store/group-commit.ts';
+
+type ReservationSettlement =
+  | { readonly kind: 'confirm'; readonly request: ConfirmRequest }
+  | { readonly kind: 'release'; readonly request: ReleaseRequest };
 
 export interface RiskClientLimits {
   readonly streamCount: number;
@@ -27,6 +36,13 @@ export interface RiskClientLimits {
   readonly reconnectDelayMsMin: number;
   readonly reconnectDelayMsMax: number;
   readonly releaseTimeoutMs: number;
+  /** Confirms and releases collected into one SettleReservations call, and the wait for more. */
+  readonly settlementBatch: {
+    readonly windowMs: number;
+    readonly sizeMax: number;
+    readonly queueSizeMax: number;
+    readonly callsInFlightMax: number;
+  };
 }
 
 let correlationSequence = 0;
@@ -36,11 +52,18 @@ export class RiskClient implements RiskPort {
   readonly #streams: StreamMultiplexer<AssessRequest, AssessResponse>;
   readonly #limits: RiskClientLimits;
   readonly #logger: FlowLogger;
+  readonly #settlements: GroupCommitter<ReservationSettlement, undefined>;
 
   constructor(client: RiskServiceClient, limits: RiskClientLimits, logger: FlowLogger) {
     this.#client = client;
     this.#limits = limits;
     this.#logger = logger;
+    this.#settlements = new GroupCommitter((batch) => this.#settle(batch), {
+      windowMs: limits.settlementBatch.windowMs,
+      rowsMax: limits.settlementBatch.sizeMax,
+      queueRowsMax: limits.settlementBatch.queueSizeMax,
+      concurrentBatchesMax: limits.settlementBatch.callsInFlightMax,
+    });
     this.#streams = new StreamMultiplexer({
       open: () => client.assess(),
       correlationIdOf: (response) => response.correlationId,
@@ -69,24 +92,33 @@ export class RiskClient implements RiskPort {
     }
   }
 
-  async release(reservationId: string, reason: string): Promise<void> {
-    await callUnary(
-      this.#client.release.bind(this.#client),
-      { reservationId, reason: releaseReasonOf(reason) },
-      { timeoutMs: this.#limits.releaseTimeoutMs },
-    );
+  release(reservationId: string, reason: string): Promise<void> {
+    return this.#settlements.submit({ kind: 'release', request: { reservationId, reason: releaseReasonOf(reason) } });
   }
 
-  async confirm(reservationId: string, txnId: string): Promise<void> {
-    await callUnary(
-      this.#client.confirm.bind(this.#client),
-      { reservationId, txnId },
-      { timeoutMs: this.#limits.releaseTimeoutMs },
-    );
+  confirm(reservationId: string, txnId: string): Promise<void> {
+    return this.#settlements.submit({ kind: 'confirm', request: { reservationId, txnId } });
   }
 
-  close(): void {
+  /** Sends what is still queued, then closes the streams. */
+  async close(): Promise<void> {
+    await this.#settlements.close();
     this.#streams.close();
+  }
+
+  async #settle(batch: readonly ReservationSettlement[]): Promise<undefined[]> {
+    const confirms: ConfirmRequest[] = [];
+    const releases: ReleaseRequest[] = [];
+    for (const settlement of batch) {
+      if (settlement.kind === 'confirm') confirms.push(settlement.request);
+      else releases.push(settlement.request);
+    }
+    await callUnary(
+      this.#client.settleReservations.bind(this.#client),
+      { confirms, releases },
+      { timeoutMs: this.#limits.releaseTimeoutMs },
+    );
+    return batch.map(() => undefined);
   }
 
   async #assessOnce(request: AssessRequest, timeoutMs: number): Promise<RiskDecision> {

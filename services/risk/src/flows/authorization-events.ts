@@ -1,19 +1,18 @@
 /**
- * Consumes authorization.events as the safety net for reservations: the authorization service calls
- * Confirm / Release directly, but a call lost to a crash or a network fault would leave counters
- * wrong until the sweeper (unconfirmed) or forever (a reversed approval). The events are durable and
- * at-least-once; Confirm and Release are idempotent, so applying both paths is harmless.
+ * Consumes authorization.events as the safety net for reservations: the authorization service
+ * settles them directly (SettleReservations), but a call lost to a crash or a network fault would
+ * leave counters wrong until the sweeper (unconfirmed) or forever (a reversed approval). The events
+ * are durable and at-least-once; confirm and release are idempotent, so applying both paths is
+ * harmless. A consumer batch becomes one pipelined round of Redis scripts.
  */
 import { AuthorizationEvent, TransactionEventType } from '@acq/proto/authorization/v1/events.ts';
 import { reservationIdOf } from '../domain/assessment.ts';
 import type { RedisCounters } from '../store/redis-counters.ts';
+import { type ReservationSettlement, type SettledCounts, settleReservations } from './settle-reservations.ts';
 
 export const AUTHORIZATION_EVENTS_TOPIC = 'authorization.events';
 
-export type ReservationEffect =
-  | { kind: 'confirm'; reservationId: string }
-  | { kind: 'release'; reservationId: string; reason: 'declined_upstream' | 'reversed' | 'voided' }
-  | { kind: 'none' };
+export type ReservationEffect = ReservationSettlement | { kind: 'none' };
 
 export function reservationEffectOf(event: AuthorizationEvent): ReservationEffect {
   switch (event.type) {
@@ -36,12 +35,12 @@ export function reservationEffectOf(event: AuthorizationEvent): ReservationEffec
   }
 }
 
-export async function applyAuthorizationEvent(
+/** Applies a batch of encoded events in order; returns each event's effect and what changed. */
+export async function applyAuthorizationEvents(
   counters: RedisCounters,
-  payload: Uint8Array,
-): Promise<ReservationEffect> {
-  const effect = reservationEffectOf(AuthorizationEvent.decode(payload));
-  if (effect.kind === 'confirm') await counters.confirm(effect.reservationId);
-  if (effect.kind === 'release') await counters.release(effect.reservationId, effect.reason);
-  return effect;
+  payloads: readonly Uint8Array[],
+): Promise<{ effects: ReservationEffect[]; settled: SettledCounts }> {
+  const effects = payloads.map((payload) => reservationEffectOf(AuthorizationEvent.decode(payload)));
+  const settlements = effects.filter((effect): effect is ReservationSettlement => effect.kind !== 'none');
+  return { effects, settled: await settleReservations(counters, settlements) };
 }

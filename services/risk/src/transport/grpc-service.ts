@@ -13,11 +13,13 @@ import {
   CaseAction as ProtoCaseAction,
   CaseStatus as ProtoCaseStatus,
   ReleaseReason,
+  type ReleaseRequest,
   type RiskServiceServer,
 } from '@acq/proto/risk/v1/risk.ts';
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type { BlacklistKind, CaseAction, CaseStatus } from '../domain/cases.ts';
 import { type AssessDependencies, assessTransaction } from '../flows/assess.ts';
+import { type ReservationSettlement, settleReservations } from '../flows/settle-reservations.ts';
 import {
   decideCase,
   deleteBlacklistEntry,
@@ -31,6 +33,7 @@ import {
   ASSESS_STREAM_IN_FLIGHT_MAX,
   BLACKLIST_VALUE_LENGTH_MAX,
   OPERATOR_NOTE_LENGTH_MAX,
+  RESERVATION_SETTLEMENTS_PER_BATCH_MAX,
 } from '../limits.ts';
 import type { RiskCache } from '../store/risk-cache.ts';
 import { blacklistEntryToProto, riskCaseToProto } from '../store/risk-events.ts';
@@ -98,6 +101,15 @@ function unary<Request, Response>(
   };
 }
 
+const RESERVATION_ID_LENGTH_MAX = 200;
+
+function releaseOf(request: ReleaseRequest): Extract<ReservationSettlement, { kind: 'release' }> {
+  const reservationId = requireText(request.reservationId, 'reservation_id', RESERVATION_ID_LENGTH_MAX);
+  const reason = RELEASE_REASON_NAMES[request.reason];
+  if (reason === undefined) throw new ServiceError('INVALID_ARGUMENT', 'release reason is required');
+  return { kind: 'release', reservationId, reason };
+}
+
 function requireText(value: string, field: string, lengthMax: number): string {
   if (value.length === 0 || value.length > lengthMax) {
     throw new ServiceError('INVALID_ARGUMENT', `${field} must have 1..${lengthMax} characters`);
@@ -106,7 +118,7 @@ function requireText(value: string, field: string, lengthMax: number): string {
 }
 
 type AssessHandlers = Pick<RiskServiceServer, 'assess' | 'assessOnce'>;
-type ReservationHandlers = Pick<RiskServiceServer, 'confirm' | 'release' | 'getT0Status'>;
+type ReservationHandlers = Pick<RiskServiceServer, 'confirm' | 'release' | 'settleReservations' | 'getT0Status'>;
 type OperatorHandlers = Pick<
   RiskServiceServer,
   'listCases' | 'decideCase' | 'putBlacklistEntry' | 'deleteBlacklistEntry'
@@ -135,14 +147,29 @@ function assessHandlers(deps: RiskServiceDependencies): AssessHandlers {
 function reservationHandlers(deps: RiskServiceDependencies): ReservationHandlers {
   return {
     confirm: unary(async (request) => {
-      requireText(request.reservationId, 'reservation_id', 200);
+      requireText(request.reservationId, 'reservation_id', RESERVATION_ID_LENGTH_MAX);
       return { confirmed: await deps.operator.counters.confirm(request.reservationId) };
     }),
     release: unary(async (request) => {
-      requireText(request.reservationId, 'reservation_id', 200);
-      const reason = RELEASE_REASON_NAMES[request.reason];
-      if (reason === undefined) throw new ServiceError('INVALID_ARGUMENT', 'release reason is required');
-      return { released: await deps.operator.counters.release(request.reservationId, reason) };
+      const release = releaseOf(request);
+      return { released: await deps.operator.counters.release(release.reservationId, release.reason) };
+    }),
+    settleReservations: unary(async (request) => {
+      const count = request.confirms.length + request.releases.length;
+      if (count > RESERVATION_SETTLEMENTS_PER_BATCH_MAX) {
+        throw new ServiceError(
+          'INVALID_ARGUMENT',
+          `at most ${RESERVATION_SETTLEMENTS_PER_BATCH_MAX} settlements a call`,
+        );
+      }
+      const settlements: ReservationSettlement[] = [
+        ...request.confirms.map((confirm) => ({
+          kind: 'confirm' as const,
+          reservationId: requireText(confirm.reservationId, 'reservation_id', RESERVATION_ID_LENGTH_MAX),
+        })),
+        ...request.releases.map(releaseOf),
+      ];
+      return settleReservations(deps.operator.counters, settlements);
     }),
     getT0Status: unary(async (request) => {
       requireText(request.merchantId, 'merchant_id', 64);
