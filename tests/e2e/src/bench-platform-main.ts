@@ -8,11 +8,12 @@
  * `--profile-dir`/<service>/ (default ./profiles) when the platform stops. Hold /tmp/acq-e2e.lock (fixed ports).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PLATFORM_SERVICES } from '@acq/scripts/platform-services.ts';
+import pg from 'pg';
 import { type PlatformUnderTest, startPlatformUnderTest } from './platform-under-test.ts';
 
 const ACQ_BIN = fileURLToPath(new URL('../../../libs/cli/bin/acq.ts', import.meta.url));
@@ -76,12 +77,26 @@ async function processCpuMs(pid: number | undefined): Promise<number | undefined
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
 }
 
+/** The machine's PostgreSQL and Redis serve the platform too: their CPU counts, summed over processes. */
+const INFRASTRUCTURE_COMMANDS = ['postgres', 'redis-server'];
+
+async function infrastructureCpuMs(command: string): Promise<number> {
+  let totalMs = 0;
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    const name = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
+    if (name.trim() === command) totalMs += (await processCpuMs(Number(entry))) ?? 0;
+  }
+  return totalMs;
+}
+
 async function cpuSnapshot(platform: PlatformUnderTest): Promise<Map<string, number>> {
   const snapshot = new Map<string, number>();
   for (const service of PLATFORM_SERVICES) {
     const cpuMs = await processCpuMs(platform.supervisor.processOf(service.name)?.pid);
     if (cpuMs !== undefined) snapshot.set(service.name, cpuMs);
   }
+  for (const command of INFRASTRUCTURE_COMMANDS) snapshot.set(command, await infrastructureCpuMs(command));
   return snapshot;
 }
 
@@ -92,7 +107,9 @@ function cpuReport(
   requestsSent: number,
   wallMs: number,
 ): string {
-  const lines = ['CPU per service during the bench (warm-up and verification included):'];
+  const lines = [
+    'CPU per process during the bench (warm-up and verification included; postgres and redis-server: every process of the machine, other users included):',
+  ];
   let totalMs = 0;
   for (const [name, startMs] of before) {
     const endMs = after.get(name);
@@ -106,7 +123,7 @@ function cpuReport(
   }
   const perRequest = requestsSent > 0 ? (totalMs / requestsSent).toFixed(3) : '-';
   lines.push(
-    `  ${'all services'.padEnd(14)} ${(totalMs / 1000).toFixed(1).padStart(6)} s  ${(totalMs / wallMs).toFixed(2)} cores  ${perRequest} ms/request (${requestsSent} sent)`,
+    `  ${'all'.padEnd(14)} ${(totalMs / 1000).toFixed(1).padStart(6)} s  ${(totalMs / wallMs).toFixed(2)} cores  ${perRequest} ms/request (${requestsSent} sent)`,
   );
   return lines.join('\n');
 }
@@ -124,6 +141,45 @@ function jsonReportPath(benchArguments: string[], stateDirectory: string): strin
   return path;
 }
 
+/** Commits and row changes of the platform's database, per table, from PostgreSQL's statistics. */
+async function databaseActivity(databaseUrl: string): Promise<Map<string, number>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // Statistics reach the views up to a second after the work; wait for them to settle.
+    await new Promise((resolveWait) => setTimeout(resolveWait, STATISTICS_SETTLE_MS));
+    const activity = new Map<string, number>();
+    const commits = await client.query<{ commits: string }>(
+      'SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = current_database()',
+    );
+    activity.set('commits', Number(commits.rows[0]?.commits ?? 0));
+    const tables = await client.query<{ name: string; changes: string }>(
+      `SELECT schemaname || '.' || relname AS name, n_tup_ins + n_tup_upd + n_tup_del AS changes FROM pg_stat_user_tables`,
+    );
+    for (const row of tables.rows) activity.set(row.name, Number(row.changes));
+    return activity;
+  } finally {
+    await client.end();
+  }
+}
+
+const STATISTICS_SETTLE_MS = 1_500;
+/** Tables below this many changed rows per request are left out of the report. */
+const REPORTED_ROWS_PER_REQUEST_MIN = 0.05;
+
+function databaseReport(before: Map<string, number>, after: Map<string, number>, requestsSent: number): string {
+  if (requestsSent === 0) return '';
+  const perRequest = (name: string) => ((after.get(name) ?? 0) - (before.get(name) ?? 0)) / requestsSent;
+  const lines = [`PostgreSQL per request: ${perRequest('commits').toFixed(2)} commits; rows changed by table:`];
+  const tables = [...after.keys()].filter((name) => name !== 'commits');
+  tables.sort((left, right) => perRequest(right) - perRequest(left));
+  for (const name of tables) {
+    if (perRequest(name) >= REPORTED_ROWS_PER_REQUEST_MIN)
+      lines.push(`  ${name.padEnd(44)} ${perRequest(name).toFixed(2)}`);
+  }
+  return lines.join('\n');
+}
+
 const options = parseArguments(process.argv.slice(2));
 const stateDirectory = await mkdtemp(join(tmpdir(), 'acq-bench-'));
 const platform = await startPlatformUnderTest(loadTestRiskLimits(), undefined, (service) =>
@@ -134,6 +190,7 @@ const platform = await startPlatformUnderTest(loadTestRiskLimits(), undefined, (
 let exitCode = 1;
 try {
   const reportPath = jsonReportPath(options.benchArguments, stateDirectory);
+  const databaseBefore = await databaseActivity(platform.databaseUrl);
   const cpuBefore = await cpuSnapshot(platform);
   const startedAtMs = Date.now();
   exitCode = await runBench(['--state', join(stateDirectory, 'bench-state.json'), ...options.benchArguments], {
@@ -141,8 +198,10 @@ try {
     DATABASE_URL: platform.databaseUrl,
   });
   const cpuAfter = await cpuSnapshot(platform);
+  const requestsSent = await requestsSentIn(reportPath);
+  process.stdout.write(`${cpuReport(cpuBefore, cpuAfter, requestsSent, Date.now() - startedAtMs)}\n`);
   process.stdout.write(
-    `${cpuReport(cpuBefore, cpuAfter, await requestsSentIn(reportPath), Date.now() - startedAtMs)}\n`,
+    `${databaseReport(databaseBefore, await databaseActivity(platform.databaseUrl), requestsSent)}\n`,
   );
 } finally {
   await platform.stop();
