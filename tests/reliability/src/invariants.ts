@@ -2,7 +2,8 @@
  * The no-loss invariants every scenario ends with, read from the platform's database (read-only,
  * as a verification tool) and from network-sim: every approval a terminal saw exists exactly once
  * at the network and in authorization, nothing else stays charged, the ledger balances, settlement
- * booked each standing purchase once, no outbox event is unpublished or missing from the event log.
+ * booked each standing purchase once, no outbox event is unpublished or missing from the event log,
+ * and no authorization intent stays pending (crash recovery closes and reverses interrupted ones).
  */
 import {
   type ApprovalKey,
@@ -14,7 +15,10 @@ import {
 } from '@acq/bench';
 import pg from 'pg';
 
-/** How long the platform gets to converge (SAF reversals, relay, settlement consumer) after a scenario. */
+/**
+ * How long the platform gets to converge (SAF reversals, relay, settlement consumer, and crash
+ * recovery, which closes an interrupted intent 45-75 s after it was written) after a scenario.
+ */
 export const CONVERGENCE_TIMEOUT_MS = 90_000;
 const CONVERGENCE_POLL_MS = 1_000;
 /** Schemas of services that write an outbox. */
@@ -35,8 +39,15 @@ export interface InvariantReport {
   eventLogDuplicates: number;
   upstreamSafPending: number;
   upstreamSafParked: number;
+  /** Authorization intents of the fleet still pending: a crashed transaction is closed by recovery. */
+  authorizationPending: number;
   payoutsStuckOrDuplicated: number;
   convergedAfterMs: number;
+  /**
+   * Not an invariant: approvals standing at the network that no terminal saw, at the first reading
+   * (after the terminals' own reversals): the charges only the platform's reversals could undo.
+   */
+  networkUnknownAtFirstReading: number;
   /** Not an invariant: why authorization refused what it refused (response code and reason). */
   platformRefusals: Record<string, number>;
 }
@@ -55,6 +66,7 @@ export function invariantsHold(report: InvariantReport): boolean {
     report.outboxMissingFromLog === 0 &&
     report.upstreamSafPending === 0 &&
     report.upstreamSafParked === 0 &&
+    report.authorizationPending === 0 &&
     report.payoutsStuckOrDuplicated === 0
   );
 }
@@ -70,8 +82,11 @@ export async function awaitInvariants(
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'acq-reliability-verification' });
   await client.connect();
   try {
+    let networkUnknownAtFirstReading: number | undefined;
     for (;;) {
       const report = await readInvariants(client, databaseUrl, approvedByTerminals, terminalIds, window);
+      networkUnknownAtFirstReading ??= report.network.unknownCount;
+      report.networkUnknownAtFirstReading = networkUnknownAtFirstReading;
       report.convergedAfterMs = Date.now() - startedAtMs;
       if (invariantsHold(report) || Date.now() - startedAtMs > CONVERGENCE_TIMEOUT_MS) return report;
       await new Promise((resolve) => setTimeout(resolve, CONVERGENCE_POLL_MS));
@@ -97,6 +112,10 @@ async function readInvariants(
     `SELECT count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'parked') AS parked
        FROM "authorization".upstream_saf_items`,
   );
+  const pending = await client.query<{ count: string }>(
+    `SELECT count(*) AS count FROM "authorization".transactions WHERE terminal_id = ANY($1) AND status = 'pending'`,
+    [terminalIds],
+  );
   const payouts = await client.query<{ bad: string }>(
     `SELECT (SELECT count(*) FROM settlement.payouts WHERE state = 'stuck')
           + (SELECT count(*) FROM (SELECT txn_id FROM settlement.payouts WHERE txn_id IS NOT NULL
@@ -110,8 +129,10 @@ async function readInvariants(
     ...outbox,
     upstreamSafPending: Number(saf.rows[0]?.pending ?? 0),
     upstreamSafParked: Number(saf.rows[0]?.parked ?? 0),
+    authorizationPending: Number(pending.rows[0]?.count ?? 0),
     payoutsStuckOrDuplicated: Number(payouts.rows[0]?.bad ?? 0),
     convergedAfterMs: 0,
+    networkUnknownAtFirstReading: 0,
     platformRefusals: await platformRefusals(client, terminalIds),
   };
 }

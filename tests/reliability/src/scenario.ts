@@ -26,12 +26,32 @@ const CARDS_PER_TERMINAL = 4;
 /** After the load stops, terminals get this long to settle their reversals (gateway may be restarting). */
 export const REVERSAL_DRAIN_TIMEOUT_MS = 90_000;
 const REVERSAL_DRAIN_PAUSE_MS = 500;
-/** Where each scenario writes its figures; docs/reliability.md quotes a run of them. */
 /**
  * The scenarios run on a loaded 2-core machine: risk gets its largest allowed budget so that its
- * fail-closed 96 answers come from the injected faults rather than from CPU contention.
+ * fail-closed 96 answers come from the injected faults rather than from CPU contention. A terminal
+ * purchases back to back, so its 4 cards would reach risk's daily counts (50 per debit card, 200 per
+ * individual terminal and merchant) halfway through a run and every later purchase would stop at risk with
+ * 65, never reaching the network a crash can interrupt: the daily counts are raised to the monthly ones.
  */
-export const SCENARIO_PLATFORM_ENVIRONMENT: NodeJS.ProcessEnv = { RISK_TIMEOUT_MS: '50' };
+export const SCENARIO_PLATFORM_ENVIRONMENT: NodeJS.ProcessEnv = {
+  RISK_TIMEOUT_MS: '50',
+  RISK_LIMITS_DEBIT_CARD_DAILY_COUNT: '500',
+  RISK_LIMITS_INDIVIDUAL_TERMINAL_DAILY_COUNT: '3000',
+  RISK_LIMITS_INDIVIDUAL_MERCHANT_DAILY_COUNT: '3000',
+};
+
+/** The log line of authorization's crash recovery reversing an interrupted intent at the network. */
+const RECOVERY_REVERSAL_LOG_MESSAGE = 'interrupted intent closed as timed out; network reversal queued';
+
+/**
+ * How many intents a crash interrupted between "intent recorded" and "outcome recorded" authorization's
+ * crash recovery has reversed at the network so far (whether the network had approved them or not).
+ */
+export function recoveryReversalsIn(logs: readonly string[]): number {
+  return logs.filter((line) => line.includes(RECOVERY_REVERSAL_LOG_MESSAGE)).length;
+}
+
+/** Where each scenario writes its figures; docs/reliability.md quotes a run of them. */
 export const RESULTS_DIRECTORY = process.env.RELIABILITY_RESULTS_DIR ?? '/tmp/acq-reliability-results';
 
 export interface Fleet {

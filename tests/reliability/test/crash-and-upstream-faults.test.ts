@@ -18,6 +18,7 @@ import {
   invariantsHold,
   prepareFleet,
   profileFromEnvironment,
+  recoveryReversalsIn,
   SCENARIO_PLATFORM_ENVIRONMENT,
   SeededRandom,
   scanForCardData,
@@ -28,8 +29,13 @@ import {
   writeResults,
 } from '../src/index.ts';
 
-/** The services a crash may hit; authorization and merchant also run the outbox relays. */
+/**
+ * The services a crash may hit; authorization and merchant also run the outbox relays. Every other
+ * kill (the first, third, ...) hits authorization, which holds the money path (intent, network,
+ * outcome); the rest pick any other service.
+ */
 const CRASH_TARGETS = ['authorization', 'gateway', 'risk', 'settlement', 'merchant'] as const;
+const OTHER_CRASH_TARGETS = CRASH_TARGETS.filter((service) => service !== 'authorization');
 /** Kills fall inside this share of the load window, so the end of the run sees recovery. */
 const KILL_WINDOW_START_SHARE = 0.1;
 const KILL_WINDOW_END_SHARE = 0.75;
@@ -87,10 +93,10 @@ async function killOnSchedule(startedAtMs: number, loadMs: number): Promise<Kill
     Math.round(loadMs * (KILL_WINDOW_START_SHARE + random.next() * (KILL_WINDOW_END_SHARE - KILL_WINDOW_START_SHARE))),
   ).sort((a, b) => a - b);
   const kills: Kill[] = [];
-  for (const offsetMs of offsets) {
+  for (const [index, offsetMs] of offsets.entries()) {
     const waitMs = startedAtMs + offsetMs - Date.now();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-    const service = random.pick(CRASH_TARGETS);
+    const service = index % 2 === 0 ? 'authorization' : random.pick(OTHER_CRASH_TARGETS);
     const child = await liveProcessOf(service);
     child?.kill('SIGKILL');
     kills.push({ atMs: Date.now() - startedAtMs, service, pid: child?.pid });
@@ -119,6 +125,7 @@ test('kill -9 of authorization, gateway, risk, settlement and the relays under l
     terminals: terminalFigures(fleet),
     answersBySecond: answerTimeline(fleet, startedAtMs),
     unsettledReversals,
+    recoveryReversals: recoveryReversalsIn(platform.logs),
     invariants: invariantFigures(report),
   });
   t.diagnostic(`figures in ${path}`);

@@ -22,6 +22,7 @@ import {
   invariantsHold,
   prepareFleet,
   profileFromEnvironment,
+  recoveryReversalsIn,
   SCENARIO_PLATFORM_ENVIRONMENT,
   SeededRandom,
   seedFromEnvironment,
@@ -131,6 +132,7 @@ test('PostgreSQL and Redis outages under load lose and double nothing, and servi
     terminals: terminalFigures(fleet),
     answersBySecond: timeline,
     unsettledReversals,
+    recoveryReversals: recoveryReversalsIn(platform.logs),
     invariants: invariantFigures(report),
   });
   t.diagnostic(`figures in ${path}`);
