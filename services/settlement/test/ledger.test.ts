@@ -1,4 +1,4 @@
-// Goal: the SQL ledger keeps TigerBeetle semantics (idempotent ids, body conflicts refused, holds resolved once, guarded balances); method: transfers against a real Postgres schema, invariants after each case.
+// Goal: the SQL ledger keeps TigerBeetle semantics (idempotent ids, body conflicts refused, holds resolved once, guarded balances, system accounts deferrable to the end of a transaction); method: transfers against a real Postgres schema, invariants after each case.
 import { strict as expect } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { withTransaction } from '@acq/db';
@@ -10,7 +10,7 @@ import {
   payoutReleasePosting,
   payoutSuccessPostings,
 } from '../src/domain/posting-rules.ts';
-import { applyTransfers, LedgerError, readAccounts } from '../src/store/ledger-store.ts';
+import { applyTransfers, deferSystemAccountUpdates, LedgerError, readAccounts } from '../src/store/ledger-store.ts';
 import { createHarness, type Harness } from './support/harness.ts';
 import { checkAccountingInvariants } from './support/ledger-invariants.ts';
 
@@ -100,5 +100,29 @@ test('unknown accounts and missing holds are refused; transfers cannot be edited
   await expect.rejects(harness.pool.query('UPDATE transfers SET amount_fen = 1 WHERE id = $1', [base.id]), /immutable/);
   await expect.rejects(harness.pool.query('DELETE FROM transfers WHERE id = $1', [base.id]), /immutable/);
   expect.equal(systemAccountId('fee_income', 'm_l4'), systemAccountId('fee_income', 'm_l4'));
+  await checkAccountingInvariants(harness.pool);
+});
+
+test('deferred system accounts: merchant accounts move at once, system accounts in one update at the end', async () => {
+  const capture = (txnId: string) =>
+    capturePostings({ txnId, merchantId: 'm_l9', amountFen: fen(10000), feeFen: fen(60), destination: 'available' });
+  const receivable = systemAccountId('network_receivable', 'm_l9');
+  const available = merchantAccountId('m_l9', 'available');
+  const before = (await readAccounts(harness.pool, [receivable], 'no_lock')).get(receivable)?.totals.debitsPosted ?? 0n;
+  await withTransaction(harness.pool, (client) =>
+    deferSystemAccountUpdates(client, async () => {
+      await applyTransfers(client, capture('txn_l9a'), Date.now());
+      await applyTransfers(client, capture('txn_l9b'), Date.now());
+      const merchant = (await readAccounts(client, [available], 'lock')).get(available);
+      expect.equal(merchant?.totals.creditsPosted, 19880n, 'guarded accounts are up to date inside the scope');
+      const inside = await client.query<{ debits_posted: bigint }>('SELECT debits_posted FROM accounts WHERE id = $1', [
+        receivable,
+      ]);
+      expect.equal(inside.rows[0]?.debits_posted ?? 0n, before, 'the system account waits for the end of the scope');
+      await expect.rejects(readAccounts(client, [receivable], 'no_lock'), { code: 'ASSERTION_FAILED' });
+    }),
+  );
+  const after = (await readAccounts(harness.pool, [receivable], 'no_lock')).get(receivable)?.totals.debitsPosted;
+  expect.equal(after, before + 20000n);
   await checkAccountingInvariants(harness.pool);
 });

@@ -99,7 +99,8 @@ function cancellationEffect(event: TransactionEvent, original: TransactionRecord
     netFen: fen(-original.netFen),
     feeFen: original.feeFen,
     apply: async (inner, context) => {
-      await cancelUnsentT0Payout(inner, original.txnId, context.clock.nowMs());
+      // Only captures credited to the available balance (T0 merchants) can have a T0 payout.
+      if (original.creditedTo === 'available') await cancelUnsentT0Payout(inner, original.txnId, context.clock.nowMs());
       if (original.netFen > 0n) {
         await chargeMerchant(inner, context, {
           key: `cancel:${event.txnId}`,

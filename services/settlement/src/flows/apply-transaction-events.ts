@@ -21,7 +21,12 @@ import {
 } from '../domain/settlement-events.ts';
 import type { Transfer } from '../domain/transfers.ts';
 import { EVENT_BATCH_SIZE_MAX } from '../limits.ts';
-import { applyTransfers, type Queryable, readUnresolvedHolds } from '../store/ledger-store.ts';
+import {
+  applyTransfers,
+  deferSystemAccountUpdates,
+  type Queryable,
+  readUnresolvedHolds,
+} from '../store/ledger-store.ts';
 import { readMerchantProfiles, upsertMerchantProfile } from '../store/merchant-profile-store.ts';
 import { insertTransactions, type TransactionRecord } from '../store/transaction-store.ts';
 import { applyFollowUp } from './apply-follow-up.ts';
@@ -54,6 +59,15 @@ export async function applyTransactionEventsWithin(
 ): Promise<ApplyEventsResult> {
   assert(events.length >= 1 && events.length <= EVENT_BATCH_SIZE_MAX, 'event batches are bounded');
   for (const event of events) assertTransactionEvent(event);
+  // Concurrent batches meet on the system accounts: update those last, just before the commit.
+  return deferSystemAccountUpdates(client, () => applyUniqueEvents(client, context, events));
+}
+
+async function applyUniqueEvents(
+  client: Queryable,
+  context: SettlementContext,
+  events: readonly TransactionEvent[],
+): Promise<ApplyEventsResult> {
   const unique = firstEventPerTransaction(events);
   const profiles = await merchantProfilesOf(client, context, [...new Set(unique.map((event) => event.merchantId))]);
   const credits = unique.filter((event) => CREDIT_KINDS.has(event.kind));

@@ -20,6 +20,7 @@ import {
   type Transfer,
   type TransferCode,
   type TransferFlags,
+  zeroTotals,
 } from '../domain/transfers.ts';
 import { LEDGER_TRANSFERS_PER_CALL_MAX } from '../limits.ts';
 
@@ -102,9 +103,55 @@ export async function applyTransfers(
     if (transfer.pendingId !== null) assertResolvesHold(transfer, hold);
     accumulateTransfer(deltas, transfer, hold);
   }
-  await updateAccounts(client, deltas);
+  await updateAccounts(client, deferSystemDeltas(client, deltas));
   assert(created.length + replayed.length === transfers.length, 'every transfer is created or replayed');
   return { createdCount: created.length, replayedCount: replayed.length };
+}
+
+/** Unguarded (system) account deltas accumulated per transaction client inside deferSystemAccountUpdates. */
+const deferredDeltasByClient = new WeakMap<Queryable, Map<string, AccountTotals>>();
+
+/**
+ * Every batch of events touches the system accounts (fee income, network receivable: one row per
+ * shard), so their row locks serialise concurrent batches for as long as each holds them. Inside
+ * `work`, applyTransfers inserts transfers and updates guarded (merchant) accounts at once, as
+ * always, but only accumulates the unguarded accounts' deltas; they are applied in one sorted
+ * update when `work` returns, just before the caller commits, so those locks are held only from
+ * there to the commit. Nothing inside may read a deferred account (readAccounts asserts it).
+ */
+export async function deferSystemAccountUpdates<T>(client: Queryable, work: () => Promise<T>): Promise<T> {
+  assert(!deferredDeltasByClient.has(client), 'deferral scopes do not nest');
+  const deferred = new Map<string, AccountTotals>();
+  deferredDeltasByClient.set(client, deferred);
+  try {
+    const result = await work();
+    await updateAccounts(client, deferred);
+    return result;
+  } finally {
+    deferredDeltasByClient.delete(client);
+  }
+}
+
+/** Moves unguarded accounts' deltas into the client's deferral scope, if one is open; returns the rest. */
+function deferSystemDeltas(client: Queryable, deltas: Map<string, AccountTotals>): Map<string, AccountTotals> {
+  const deferred = deferredDeltasByClient.get(client);
+  if (deferred === undefined) return deltas;
+  const now = new Map<string, AccountTotals>();
+  for (const [accountId, delta] of deltas) {
+    const spec = accountSpecOf(accountId);
+    assert(spec !== undefined, 'transfers touch known accounts');
+    if (spec.mustNotGoNegative) {
+      now.set(accountId, delta);
+      continue;
+    }
+    const total = deferred.get(accountId) ?? zeroTotals();
+    total.debitsPosted += delta.debitsPosted;
+    total.creditsPosted += delta.creditsPosted;
+    total.debitsPending += delta.debitsPending;
+    total.creditsPending += delta.creditsPending;
+    deferred.set(accountId, total);
+  }
+  return now;
 }
 
 /** Creates missing accounts from their structured ids (first use opens the account). */
@@ -298,11 +345,17 @@ export async function readAccounts(
   lock: 'lock' | 'no_lock',
 ): Promise<Map<string, AccountBalance>> {
   const sorted = [...new Set(accountIds)].sort();
-  if (lock === 'lock') await ensureAccountsExist(client, sorted);
-  const suffix = lock === 'lock' ? ' ORDER BY id FOR NO KEY UPDATE' : '';
-  const result = await client.query<AccountRow>(`SELECT * FROM accounts WHERE id = ANY($1::text[])${suffix}`, [sorted]);
+  const deferred = deferredDeltasByClient.get(client);
+  assert(
+    deferred === undefined || sorted.every((accountId) => !deferred.has(accountId)),
+    'an account whose update is deferred is not read before the flush',
+  );
+  const rows =
+    lock === 'lock'
+      ? await lockAccountsOpeningMissing(client, sorted)
+      : (await client.query<AccountRow>('SELECT * FROM accounts WHERE id = ANY($1::text[])', [sorted])).rows;
   const balances = new Map<string, AccountBalance>();
-  for (const row of result.rows) {
+  for (const row of rows) {
     balances.set(row.id, { accountId: row.id, normalSide: row.normal_side, totals: totalsOf(row) });
   }
   return balances;
