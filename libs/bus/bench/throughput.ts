@@ -1,6 +1,7 @@
 // Measures the bus on this machine: outbox write rate (1 event per business transaction, 8
 // concurrent writers), relay drain rate into the Postgres log (or Kafka with --kafka), and consumer
-// rate through the inbox (one insert per event, 2 replicas). Run: npm run bench [-- --kafka]
+// rate through the inbox (2 replicas; one insert per event, then a batch handler with one multi-row
+// insert per batch). Run: npm run bench [-- --kafka]
 import { withTransaction } from '@acq/db';
 import { testDatabase, testKafka } from '@acq/testkit';
 import {
@@ -10,6 +11,7 @@ import {
   ensurePostgresLog,
   outboxBacklog,
   startOutboxRelay,
+  type SubscribeOptions,
   subscribe,
   writeOutboxEvents,
 } from '../src/index.ts';
@@ -87,31 +89,55 @@ report(
 );
 await relay.stop();
 
-startedMs = performance.now();
-const replicas = await Promise.all(
-  [1, 2].map(() =>
-    subscribe({
-      pool: consumerPool,
-      schema: consumerSchema,
-      group: 'bench-group',
-      topics: ['bench.events'],
-      backend: kafka ? 'kafka' : 'postgres',
-      ...(kafka ? { brokers: kafka.brokers } : {}),
-      busSchema,
-      retryCountMax: 5,
-      batchSizeMax: 500,
-      partitionWorkerCount: 2,
-      handler: async (event, client) => {
-        await client.query('INSERT INTO applied (event_id, amount_fen) VALUES ($1, $2)', [event.id, 100n]);
-      },
-    }),
-  ),
-);
-while ((await consumerPool.query('SELECT count(*)::int AS n FROM applied')).rows[0].n < EVENT_COUNT) {
-  await new Promise((resolve) => setTimeout(resolve, 50));
+type Handling = Pick<SubscribeOptions, 'handler' | 'batchHandler'>;
+const perEvent: Handling = {
+  handler: async (event, client) => {
+    await client.query('INSERT INTO applied (event_id, amount_fen) VALUES ($1, $2)', [event.id, 100n]);
+  },
+};
+const perBatch: Handling = {
+  batchHandler: async (events, client) => {
+    await client.query('INSERT INTO applied (event_id, amount_fen) SELECT unnest($1::uuid[]), 100', [
+      events.map((event) => event.id),
+    ]);
+  },
+};
+
+/** Every published event through a fresh consumer group (2 replicas), then the events/s. */
+async function consumeAll(group: string, handling: Handling): Promise<number> {
+  await consumerPool.query('TRUNCATE applied');
+  const startedMs = performance.now();
+  const replicas = await Promise.all(
+    [1, 2].map(() =>
+      subscribe({
+        pool: consumerPool,
+        schema: consumerSchema,
+        group,
+        topics: ['bench.events'],
+        backend: kafka ? 'kafka' : 'postgres',
+        ...(kafka ? { brokers: kafka.brokers } : {}),
+        busSchema,
+        retryCountMax: 5,
+        batchSizeMax: 500,
+        partitionWorkerCount: 2,
+        ...handling,
+      }),
+    ),
+  );
+  while ((await consumerPool.query('SELECT count(*)::int AS n FROM applied')).rows[0].n < EVENT_COUNT) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const eventsPerSecond = rate(EVENT_COUNT, startedMs);
+  await Promise.all(replicas.map((replica) => replica.stop()));
+  return eventsPerSecond;
 }
-report(`consumers (2 replicas, inbox + one insert per event): ${rate(EVENT_COUNT, startedMs)} events/s`);
-await Promise.all(replicas.map((replica) => replica.stop()));
+
+report(
+  `consumers (2 replicas, inbox + one insert per event): ${await consumeAll('bench-per-event', perEvent)} events/s`,
+);
+report(
+  `consumers (2 replicas, inbox + batch handler, one multi-row insert per batch): ${await consumeAll('bench-batch', perBatch)} events/s`,
+);
 await publisher.close();
 await kafka?.stop();
 await database.close();
