@@ -57,17 +57,17 @@ export class DesEcbKey {
    * CBC encryption with a zero IV of `data` (whole blocks), in one native call on the long-lived
    * CBC cipher. That cipher chains from its previous call's last ciphertext block; XORing the first
    * block with that block beforehand cancels it, so every call starts from a zero IV. A chain of n
-   * blocks (a CBC MAC, or the CUP MAC's two encryptions) then costs one call instead of n.
+   * blocks (a CBC MAC, or the CUP MAC's two encryptions) then costs one call instead of n. `data`
+   * is used in place: its first block is changed.
    */
   encryptCbc(data: Buffer): Buffer {
     requireBlocks(data);
     const chain = this.#chain;
     assert(chain !== undefined, 'the key was made with cbcChain');
-    const input = Buffer.from(data);
     for (let index = 0; index < DES_BLOCK_BYTES; index++) {
-      input[index] = (input[index] as number) ^ (this.#chainBlock[index] as number);
+      data[index] = (data[index] as number) ^ (this.#chainBlock[index] as number);
     }
-    const out = chain.update(input);
+    const out = chain.update(data);
     assert(out.length === data.length, 'CBC without padding returns every block at once');
     out.copy(this.#chainBlock, 0, out.length - DES_BLOCK_BYTES);
     return out;

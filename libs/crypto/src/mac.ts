@@ -16,6 +16,13 @@ export function zeroPadToBlock(data: Buffer): Buffer {
   return out;
 }
 
+/**
+ * The CUP MAC's XOR of the MAB's blocks and its hex expansion: computed synchronously, so one pair of
+ * buffers serves every call (they hold only a digest of the MAB, no key material).
+ */
+const MAC_FOLDED = Buffer.alloc(DES_BLOCK_BYTES);
+const MAC_EXPANDED = Buffer.alloc(2 * DES_BLOCK_BYTES);
+
 /** Upper-case hex digits as ASCII codes, for the CUP MAC's text expansion. */
 const UPPER_HEX_CODES = Buffer.from('0123456789ABCDEF', 'latin1');
 
@@ -37,14 +44,14 @@ function writeUpperHexAscii(bytes: Buffer, start: number, end: number, out: Buff
  */
 export function cupEcbMac(mak: Buffer | DesEcbKey, mab: Buffer): Buffer {
   const key = mak instanceof DesEcbKey ? mak : new DesEcbKey(mak, { cbcChain: true });
-  const folded = Buffer.alloc(DES_BLOCK_BYTES);
+  const folded = MAC_FOLDED;
+  folded.fill(0);
   // XOR of all 8-byte blocks (padding the MAB with zeros would not change it).
   for (let index = 0; index < mab.length; index++) {
     folded[index & 7] = (folded[index & 7] as number) ^ (mab[index] as number);
   }
-  const expanded = Buffer.allocUnsafe(2 * DES_BLOCK_BYTES);
-  writeUpperHexAscii(folded, 0, DES_BLOCK_BYTES, expanded, 0);
-  const chained = key.encryptCbc(expanded);
+  writeUpperHexAscii(folded, 0, DES_BLOCK_BYTES, MAC_EXPANDED, 0);
+  const chained = key.encryptCbc(MAC_EXPANDED);
   const mac = Buffer.allocUnsafe(CUP_MAC_BYTES);
   writeUpperHexAscii(chained, DES_BLOCK_BYTES, DES_BLOCK_BYTES + CUP_MAC_BYTES / 2, mac, 0);
   return mac;

@@ -262,12 +262,15 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
 
   /** One server span per terminal frame: the root of the transaction's trace (no card data on it). */
   return function handle(frame: DecodedIndexedTerminalFrame, receivedAtMs: number): Promise<Buffer> {
-    const attributes = {
-      'acq.mti': frame.message.mti,
-      'acq.terminal.id': String(frame.message.fieldValues[41] ?? ''),
-      'acq.merchant.number_from_terminal': String(frame.message.fieldValues[42] ?? ''),
-    };
-    return tracer.startActiveSpan(`terminal ${frame.message.mti}`, { kind: SpanKind.SERVER, attributes }, (span) => {
+    return tracer.startActiveSpan(`terminal ${frame.message.mti}`, SERVER_SPAN, (span) => {
+      // Attributes only on a sampled span: most are not, and the SDK would sanitize them anyway.
+      if (span.isRecording()) {
+        span.setAttributes({
+          'acq.mti': frame.message.mti,
+          'acq.terminal.id': String(frame.message.fieldValues[41] ?? ''),
+          'acq.merchant.number_from_terminal': String(frame.message.fieldValues[42] ?? ''),
+        });
+      }
       activeRequests++;
       return handleInSpan(frame, receivedAtMs, span).finally(() => {
         activeRequests--;
@@ -278,6 +281,7 @@ export function createTerminalHandler(dependencies: TerminalHandlerDependencies)
 }
 
 const tracer = trace.getTracer('@acq/gateway-service');
+const SERVER_SPAN = { kind: SpanKind.SERVER };
 
 /**
  * Answers by MTI and field-39 code, counted in-process and reported at each scrape: one Map
