@@ -22,7 +22,7 @@ import {
 } from './limits.ts';
 import type { EventPublisher } from './publishers/publisher.ts';
 import { WakeSignal } from './wake-signal.ts';
-import { outboxChannel } from './write-outbox-events.ts';
+import { outboxChannel, registerOutboxNotifier } from './outbox-notifier.ts';
 
 export interface OutboxRelayOptions {
   pool: pg.Pool;
@@ -61,6 +61,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const logger = options.logger ?? stderrLogger;
   const shutdown = new AbortController();
   const state = { publishedCount: 0 };
+  const unregisterNotifier = registerOutboxNotifier(options.schema, options.pool);
   const running = withAdvisoryLease(
     options.pool,
     `outbox-relay:${options.schema}`,
@@ -75,6 +76,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async stop() {
       shutdown.abort();
       await running;
+      unregisterNotifier();
     },
   };
 }

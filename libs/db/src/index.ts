@@ -19,4 +19,10 @@ export {
   readMigrationFiles,
   runMigrations,
 } from './run-migrations.ts';
-export { IsolationLevel, type TransactionOptions, retryBackoffMs, withTransaction } from './with-transaction.ts';
+export {
+  afterCommit,
+  IsolationLevel,
+  type TransactionOptions,
+  retryBackoffMs,
+  withTransaction,
+} from './with-transaction.ts';

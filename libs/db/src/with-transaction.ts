@@ -21,6 +21,24 @@ export interface TransactionOptions {
   attemptCountMax?: number;
 }
 
+/** Callbacks registered by code running inside a withTransaction, by the transaction's client. */
+const commitCallbacks = new WeakMap<object, Array<() => void>>();
+
+/**
+ * Runs `callback` once the transaction that `client` is in has committed (never if it rolls back).
+ * For work that must not happen inside the transaction, e.g. a NOTIFY: a transaction that notifies
+ * holds PostgreSQL's global notify lock through its commit flush, which serialises every
+ * committing transaction that notifies. A callback must not throw (it runs as a microtask after
+ * the commit, where an exception is a crash). Returns false when `client` is not inside a
+ * withTransaction (an autocommit statement has already committed when it returns).
+ */
+export function afterCommit(client: object, callback: () => void): boolean {
+  const callbacks = commitCallbacks.get(client);
+  if (callbacks === undefined) return false;
+  callbacks.push(callback);
+  return true;
+}
+
 /**
  * Runs `work` inside BEGIN/COMMIT on one pooled client and rolls back on any error. Serialization
  * failures and deadlocks are retried with jittered backoff, so `work` must be safe to run again:
@@ -58,12 +76,16 @@ async function runOnce<Result>(
 ): Promise<Result> {
   const client = await pool.connect();
   let connectionBroken = false;
+  const callbacks: Array<() => void> = [];
+  let result: Result;
   try {
     await client.query(begin);
-    const result = await work(client);
+    commitCallbacks.set(client, callbacks);
+    result = await work(client);
+    commitCallbacks.delete(client);
     await client.query('COMMIT');
-    return result;
   } catch (error) {
+    commitCallbacks.delete(client);
     try {
       await client.query('ROLLBACK');
     } catch (rollbackError) {
@@ -75,6 +97,9 @@ async function runOnce<Result>(
   } finally {
     client.release(connectionBroken);
   }
+  // Outside the try: the transaction has committed, so nothing after this point may look like its failure.
+  for (const callback of callbacks) queueMicrotask(callback);
+  return result;
 }
 
 /** Exponential backoff with full jitter, so competing transactions do not collide again in lockstep. */

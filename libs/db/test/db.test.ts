@@ -10,6 +10,7 @@ import { type TestDatabase, testDatabase } from '@acq/testkit';
 import type pg from 'pg';
 import {
   AdvisoryLease,
+  afterCommit,
   createPool,
   DatabaseError,
   DatabaseErrorCode,
@@ -174,6 +175,39 @@ describe('withTransaction', () => {
     assert.deepEqual(
       notes.rows.map((row) => row.note),
       ['kept'],
+    );
+  });
+
+  test('afterCommit callbacks run once the transaction committed, never after a rollback', async () => {
+    const seen: string[] = [];
+    let visibleAtCallback: number | undefined;
+    await withTransaction(pool, async (client) => {
+      await client.query("INSERT INTO ledger_rows (note) VALUES ('announced')");
+      assert.equal(
+        afterCommit(client, () => {
+          seen.push('committed');
+          // A second connection sees the row: the callback runs after COMMIT, not before.
+          void pool.query("SELECT count(*)::int AS n FROM ledger_rows WHERE note = 'announced'").then((result) => {
+            visibleAtCallback = result.rows[0].n;
+          });
+        }),
+        true,
+      );
+      seen.push('work done');
+    });
+    await assert.rejects(
+      withTransaction(pool, async (client) => {
+        afterCommit(client, () => seen.push('rolled back'));
+        throw new Error('business failure');
+      }),
+      /business failure/,
+    );
+    await sleep(50);
+    assert.deepEqual(seen, ['work done', 'committed']);
+    assert.equal(visibleAtCallback, 1);
+    assert.equal(
+      afterCommit(pool, () => seen.push('no transaction')),
+      false,
     );
   });
 

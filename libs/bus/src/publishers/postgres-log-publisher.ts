@@ -42,7 +42,7 @@ export function createPostgresLogPublisher(options: PostgresLogPublisherOptions)
              input.event_id, input.event_key, input.event_type, input.payload, input.headers, input.occurred_at
       FROM input JOIN counts USING (topic, partition) JOIN heads USING (topic, partition)
       RETURNING 1)
-    SELECT (SELECT count(*) FROM appended)::int AS appended_count, pg_notify($9, '')`;
+    SELECT (SELECT count(*) FROM appended)::int AS appended_count`;
   return {
     backend: 'postgres',
     async publish(events) {
@@ -58,13 +58,15 @@ export function createPostgresLogPublisher(options: PostgresLogPublisherOptions)
         columns.payloads,
         columns.headers,
         columns.occurredAts,
-        eventLogChannel(busSchema),
       ];
       // withTransaction retries the rare deadlock between appenders of overlapping partition sets.
       const result = await withTransaction(options.pool, (client) =>
         client.query<{ appended_count: number }>(appendSql, parameters),
       );
       assert(result.rows[0]?.appended_count === events.length, 'every event was appended to the log');
+      // NOTIFY after the commit, not in it: a notifying transaction holds the global notify lock
+      // through its commit flush (see outbox-notifier.ts). A lost one only delays consumers to their poll.
+      await options.pool.query('SELECT pg_notify($1, $2)', [eventLogChannel(busSchema), '']).catch(() => undefined);
     },
     purgeExpired: () => purgeExpiredLogEvents(options.pool, busSchema),
     async close() {},
