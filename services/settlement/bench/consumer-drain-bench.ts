@@ -53,7 +53,7 @@ const KAFKA_PARTITION_COUNT = 8;
 const PUBLISH_CHUNK_SIZE = 1_000;
 const TICK_MS = 100;
 /** Lag sampling; also the resolution of the drain time. */
-const SAMPLE_INTERVAL_MS = 100;
+const SAMPLE_INTERVAL_MS = 250;
 const DRAIN_TIMEOUT_MS = 600_000;
 
 const report = (line: string): void => {
