@@ -13,6 +13,8 @@ export interface MetricsRuntime {
 }
 
 /** Latency buckets in milliseconds, fine-grained below 50 ms where the authorization budget lives. */
+/** For sub-millisecond steps (a risk decision, a cache hit), where LATENCY_BUCKETS_MS is too coarse. */
+export const FAST_STEP_BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 50, 100];
 export const LATENCY_BUCKETS_MS = [0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 250, 500, 1000, 2500, 5000];
 
 export function createMetrics(service: string): MetricsRuntime {

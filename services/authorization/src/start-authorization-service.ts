@@ -22,7 +22,7 @@ import { TransactionIdentities } from './flows/transaction-identity.ts';
 import * as limits from './limits.ts';
 import { TransactionStore } from './store/transaction-store.ts';
 import { authorizationGrpcService } from './transport/authorization-grpc-service.ts';
-import { createAuthorizationMetrics } from './transport/authorization-metrics.ts';
+import { createAuthorizationMetrics, riskAssessObserver } from './transport/authorization-metrics.ts';
 import { HsmPinTranslator, resolveZonePinKey } from './transport/hsm-pin-translator.ts';
 import { MERCHANT_EVENTS_TOPIC, merchantEventsHandler } from './transport/merchant-events-handler.ts';
 import { MerchantContextClient } from './transport/merchant-context-client.ts';
@@ -168,6 +168,7 @@ function buildParts(options: AuthorizationServiceOptions, pool: pg.Pool): Parts 
       },
     },
     options.logger,
+    riskAssessObserver(options.meter),
   );
   const merchants = new MerchantContextClient(
     createClient(MerchantServiceClient, options.merchantAddress),

@@ -1,5 +1,6 @@
 /** Risk service process: the risk app inside the service-kit shell (config, telemetry, ops, shutdown). */
 import { runService } from '@acq/service-kit';
+import { FAST_STEP_BUCKETS_MS } from '@acq/telemetry';
 import { policyFromConfig, policySchema, riskConfigSchema } from './config.ts';
 import { startRiskApp } from './risk-app.ts';
 
@@ -11,6 +12,7 @@ await runService({
     const assessDuration = meter.createHistogram('risk_assess_duration_ms', {
       unit: 'ms',
       description: 'Assess processing time inside risk',
+      advice: { explicitBucketBoundaries: FAST_STEP_BUCKETS_MS },
     });
     const rulesFired = meter.createCounter('risk_rule_fired_total', {
       description: 'Rule firings on the decision path, by rule (limit.unavailable = Redis slow or down)',

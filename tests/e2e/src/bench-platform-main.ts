@@ -77,17 +77,22 @@ async function processCpuMs(pid: number | undefined): Promise<number | undefined
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
 }
 
-/** The machine's PostgreSQL and Redis serve the platform too: their CPU counts, summed over processes. */
-const INFRASTRUCTURE_COMMANDS = ['postgres', 'redis-server'];
-
-async function infrastructureCpuMs(command: string): Promise<number> {
-  let totalMs = 0;
+/**
+ * The infrastructure's share: the PostgreSQL backends serving the platform's database (their
+ * process title names it; the cluster's shared background processes are left out, other users'
+ * backends too) and the Redis server (shared with whatever else uses it).
+ */
+async function infrastructureCpuMs(databaseName: string): Promise<{ postgres: number; redis: number }> {
+  const used = { postgres: 0, redis: 0 };
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^[0-9]+$/.test(entry)) continue;
-    const name = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
-    if (name.trim() === command) totalMs += (await processCpuMs(Number(entry))) ?? 0;
+    const name = (await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '')).trim();
+    if (name === 'redis-server') used.redis += (await processCpuMs(Number(entry))) ?? 0;
+    if (name !== 'postgres') continue;
+    const title = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (title.includes(` ${databaseName} `)) used.postgres += (await processCpuMs(Number(entry))) ?? 0;
   }
-  return totalMs;
+  return used;
 }
 
 async function cpuSnapshot(platform: PlatformUnderTest): Promise<Map<string, number>> {
@@ -96,7 +101,9 @@ async function cpuSnapshot(platform: PlatformUnderTest): Promise<Map<string, num
     const cpuMs = await processCpuMs(platform.supervisor.processOf(service.name)?.pid);
     if (cpuMs !== undefined) snapshot.set(service.name, cpuMs);
   }
-  for (const command of INFRASTRUCTURE_COMMANDS) snapshot.set(command, await infrastructureCpuMs(command));
+  const infrastructure = await infrastructureCpuMs(new URL(platform.databaseUrl).pathname.slice(1));
+  snapshot.set('postgres', infrastructure.postgres);
+  snapshot.set('redis-server', infrastructure.redis);
   return snapshot;
 }
 
@@ -108,7 +115,7 @@ function cpuReport(
   wallMs: number,
 ): string {
   const lines = [
-    'CPU per process during the bench (warm-up and verification included; postgres and redis-server: every process of the machine, other users included):',
+    'CPU per process during the bench (warm-up and verification included; postgres: the backends of the platform database; redis-server: the whole server):',
   ];
   let totalMs = 0;
   for (const [name, startMs] of before) {
@@ -180,6 +187,72 @@ function databaseReport(before: Map<string, number>, after: Map<string, number>,
   return lines.join('\n');
 }
 
+/** Histograms read from the services' /metrics around the run: where the risk budget goes. */
+const WATCHED_HISTOGRAMS = [
+  { label: 'Assess inside risk', url: 'http://127.0.0.1:9103/metrics', name: 'risk_assess_duration_ms' },
+  {
+    label: 'Assess as authorization waits for it',
+    url: 'http://127.0.0.1:9102/metrics',
+    name: 'authorization_risk_assess_duration',
+  },
+  { label: 'authorization, request to answer', url: 'http://127.0.0.1:9102/metrics', name: 'authorization_duration' },
+];
+
+/** Cumulative bucket counts by upper bound, summed over every label set. */
+async function histogramBuckets(url: string, name: string): Promise<Map<number, number>> {
+  const text = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
+    (response) => response.text(),
+    () => '',
+  );
+  const buckets = new Map<number, number>();
+  const pattern = new RegExp(`^${name}_bucket\\{.*le="([^"]+)".*\\} ([0-9.e+]+)`);
+  for (const line of text.split('\n')) {
+    const match = pattern.exec(line);
+    if (match === null) continue;
+    const bound = match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]);
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(match[2]));
+  }
+  return buckets;
+}
+
+/** The quantile of the observations between two snapshots, interpolated inside its bucket. */
+function quantileBetween(
+  before: Map<number, number>,
+  after: Map<number, number>,
+  quantile: number,
+): number | undefined {
+  const bounds = [...after.keys()].sort((left, right) => left - right);
+  const total = (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  if (total <= 0) return undefined;
+  const rank = quantile * total;
+  let lowerBound = 0;
+  let lowerCount = 0;
+  for (const bound of bounds) {
+    const count = (after.get(bound) ?? 0) - (before.get(bound) ?? 0);
+    if (count >= rank) {
+      if (bound === Number.POSITIVE_INFINITY) return lowerBound;
+      return lowerBound + ((bound - lowerBound) * (rank - lowerCount)) / Math.max(count - lowerCount, 1);
+    }
+    lowerBound = bound;
+    lowerCount = count;
+  }
+  return lowerBound;
+}
+
+async function histogramSnapshot(): Promise<Map<number, number>[]> {
+  return Promise.all(WATCHED_HISTOGRAMS.map((histogram) => histogramBuckets(histogram.url, histogram.name)));
+}
+
+function histogramReport(before: Map<number, number>[], after: Map<number, number>[]): string {
+  const lines = ['Latency inside the platform during the bench (from the services metrics, ms):'];
+  for (const [index, histogram] of WATCHED_HISTOGRAMS.entries()) {
+    const format = (quantile: number) =>
+      quantileBetween(before[index] ?? new Map(), after[index] ?? new Map(), quantile)?.toFixed(2) ?? '-';
+    lines.push(`  ${histogram.label.padEnd(40)} p50 ${format(0.5)}  p99 ${format(0.99)}`);
+  }
+  return lines.join('\n');
+}
+
 const options = parseArguments(process.argv.slice(2));
 const stateDirectory = await mkdtemp(join(tmpdir(), 'acq-bench-'));
 const platform = await startPlatformUnderTest(loadTestRiskLimits(), undefined, (service) =>
@@ -192,12 +265,14 @@ try {
   const reportPath = jsonReportPath(options.benchArguments, stateDirectory);
   const databaseBefore = await databaseActivity(platform.databaseUrl);
   const cpuBefore = await cpuSnapshot(platform);
+  const histogramsBefore = await histogramSnapshot();
   const startedAtMs = Date.now();
   exitCode = await runBench(['--state', join(stateDirectory, 'bench-state.json'), ...options.benchArguments], {
     ...process.env,
     DATABASE_URL: platform.databaseUrl,
   });
   const cpuAfter = await cpuSnapshot(platform);
+  process.stdout.write(`${histogramReport(histogramsBefore, await histogramSnapshot())}\n`);
   const requestsSent = await requestsSentIn(reportPath);
   process.stdout.write(`${cpuReport(cpuBefore, cpuAfter, requestsSent, Date.now() - startedAtMs)}\n`);
   process.stdout.write(

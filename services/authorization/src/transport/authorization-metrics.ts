@@ -3,7 +3,7 @@
  * and group commit health (rows waiting, rows per commit). Recorded at the transport edge so the
  * flows stay free of telemetry.
  */
-import { LATENCY_BUCKETS_MS } from '@acq/telemetry';
+import { FAST_STEP_BUCKETS_MS, LATENCY_BUCKETS_MS } from '@acq/telemetry';
 import type { Meter } from '@opentelemetry/api';
 import type { TransactionStore } from '../store/transaction-store.ts';
 
@@ -44,4 +44,14 @@ export function createAuthorizationMetrics(meter: Meter, store: TransactionStore
       duration.record(durationMs, { kind });
     },
   };
+}
+
+/** The Assess exchange as the pipeline waits for it: risk's own work plus the stream both ways. */
+export function riskAssessObserver(meter: Meter): (elapsedMs: number, outcome: string) => void {
+  const duration = meter.createHistogram('authorization.risk_assess.duration', {
+    unit: 'ms',
+    description: 'Time the authorization pipeline waited for risk Assess, by outcome',
+    advice: { explicitBucketBoundaries: FAST_STEP_BUCKETS_MS },
+  });
+  return (elapsedMs, outcome) => duration.record(elapsedMs, { outcome });
 }

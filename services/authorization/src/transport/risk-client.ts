@@ -5,6 +5,7 @@
  * Confirms and releases of the same few milliseconds share one SettleReservations call (a unary
  * call per transaction would cost more CPU than the rest of the risk exchange).
  */
+import { performance } from 'node:perf_hooks';
 import { ServiceError, StreamMultiplexer, StreamUnavailableError, callUnary } from '@acq/grpc';
 import {
   type AssessRequest,
@@ -54,7 +55,16 @@ export class RiskClient implements RiskPort {
   readonly #logger: FlowLogger;
   readonly #settlements: GroupCommitter<ReservationSettlement, undefined>;
 
-  constructor(client: RiskServiceClient, limits: RiskClientLimits, logger: FlowLogger) {
+  readonly #observeAssess: (elapsedMs: number, outcome: RiskDecision['outcome']) => void;
+
+  /** observeAssess sees every Assess exchange as the pipeline waits for it (the step's real cost). */
+  constructor(
+    client: RiskServiceClient,
+    limits: RiskClientLimits,
+    logger: FlowLogger,
+    observeAssess: (elapsedMs: number, outcome: RiskDecision['outcome']) => void = () => {},
+  ) {
+    this.#observeAssess = observeAssess;
     this.#client = client;
     this.#limits = limits;
     this.#logger = logger;
@@ -80,6 +90,13 @@ export class RiskClient implements RiskPort {
   }
 
   async assess(input: RiskAssessment, options: { timeoutMs: number }): Promise<RiskDecision> {
+    const startedAt = performance.now();
+    const decision = await this.#exchange(input, options);
+    this.#observeAssess(performance.now() - startedAt, decision.outcome);
+    return decision;
+  }
+
+  async #exchange(input: RiskAssessment, options: { timeoutMs: number }): Promise<RiskDecision> {
     correlationSequence += 1;
     const correlationId = `${input.txnId}:${correlationSequence}`;
     const request = assessRequestOf(input, correlationId, options.timeoutMs);
