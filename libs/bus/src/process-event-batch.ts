@@ -71,8 +71,8 @@ class BatchFailure extends Error {
  *    event, or the batch handler once for the batch) on the transaction client and store the
  *    position; a handler error rolls it all back. A failed batch handler call is retried event by
  *    event to find the failing event. The failure is counted in failed_attempts, and the events
- *    before it are redone without it. The failing event stops the batch (per-key order) until retryCountMax,
- *    then goes to dead_letter with the reason.
+ *    before it are redone without it. The failing event stops the batch (per-key order) until
+ *    retryCountMax, then goes to dead_letter with the reason.
  */
 export async function processEventBatch(
   options: ProcessEventBatchOptions,
