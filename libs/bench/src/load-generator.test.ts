@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import { strict as expect } from 'node:assert';
 import { TerminalConnection, TerminalSimulator } from '@acq/terminal-protocol';
-import { runLoad, startBareResponder } from './index.ts';
+import { type LoadOptions, runLoad, startBareResponder } from './index.ts';
 
 async function signedInTerminals(responderPort: number, tmkHex: string, count: number) {
   const terminals: TerminalSimulator[] = [];
@@ -28,46 +28,48 @@ async function signedInTerminals(responderPort: number, tmkHex: string, count: n
 
 const CARDS = [{ pan: '6222021234567890128', expiryYymm: '2812', pin: '123456' }];
 
-test('open loop at 300/s for 1 s against the bare responder', async () => {
+/** One second of open-loop load at `ratePerSecond` against the bare responder. */
+async function openLoopSecond(
+  terminalCount: number,
+  ratePerSecond: number,
+  shape: { warmupMs: number; mix: LoadOptions['mix'] },
+) {
   const responder = await startBareResponder();
-  const { terminals, connections } = await signedInTerminals(responder.port, responder.tmkHex, 8);
-  const report = await runLoad({
-    terminals,
-    cards: CARDS,
-    mode: { kind: 'open', ratePerSecond: 300 },
-    durationMs: 1_000,
-    warmupMs: 200,
-    mix: { purchase: 80, balance: 10, void: 10 },
-    amountFenMin: 100,
-    amountFenMax: 10_000,
-  });
+  const { terminals, connections } = await signedInTerminals(responder.port, responder.tmkHex, terminalCount);
+  try {
+    return await runLoad({
+      terminals,
+      cards: CARDS,
+      mode: { kind: 'open', ratePerSecond },
+      durationMs: 1_000,
+      warmupMs: shape.warmupMs,
+      mix: shape.mix,
+      amountFenMin: 100,
+      amountFenMax: 10_000,
+    });
+  } finally {
+    for (const connection of connections) connection.close();
+    await responder.close();
+  }
+}
+
+test('open loop at 300/s for 1 s against the bare responder', async () => {
+  const report = await openLoopSecond(8, 300, { warmupMs: 200, mix: { purchase: 80, balance: 10, void: 10 } });
   expect.ok(report.completed >= 250 && report.completed <= 330, `completed ${report.completed}`);
   expect.equal(report.responseCodes['00'], report.completed);
   expect.equal(report.timeouts, 0);
   expect.ok(report.latencyMs.p50 > 0 && report.latencyMs.p50 <= report.latencyMs.p99);
   expect.ok(report.approved.length > 0);
-  for (const connection of connections) connection.close();
-  await responder.close();
 });
 
 test('open loop sends each request when it is due, not one interval later', async () => {
-  const responder = await startBareResponder();
-  const { terminals, connections } = await signedInTerminals(responder.port, responder.tmkHex, 2);
   const intervalMs = 100;
-  const report = await runLoad({
-    terminals,
-    cards: CARDS,
-    mode: { kind: 'open', ratePerSecond: 1_000 / intervalMs },
-    durationMs: 1_000,
+  const report = await openLoopSecond(2, 1_000 / intervalMs, {
     warmupMs: 0,
     mix: { purchase: 1, balance: 0, void: 0 },
-    amountFenMin: 100,
-    amountFenMax: 10_000,
   });
   expect.ok(report.completed >= 9 && report.completed <= 11, `completed ${report.completed}`);
   // A loopback answer from the bare responder takes about a millisecond; half an interval is slack
   // for a busy machine, and a request sent one interval late would measure at least intervalMs.
   expect.ok(report.latencyMs.p50 < intervalMs / 2, `p50 ${report.latencyMs.p50} ms`);
-  for (const connection of connections) connection.close();
-  await responder.close();
 });
