@@ -115,6 +115,10 @@ async function get(url: string, token: string | null = operatorToken) {
   return app.inject({ method: 'GET', url, headers: token === null ? {} : bearer(token) });
 }
 
+async function put(url: string, payload: unknown, token: string = operatorToken) {
+  return app.inject({ method: 'PUT', url, payload: payload as object, headers: bearer(token) });
+}
+
 async function onboardMerchant(): Promise<{ merchantId: string; merchantNumber: string }> {
   const submitted = await post('/v1/merchant-applications', application());
   assert.equal(submitted.statusCode, 201, submitted.body);
@@ -177,6 +181,95 @@ describe('onboarding over HTTP', () => {
     assert.equal(approved.json().status, 'approved');
     const merchant = await get(`/v1/merchants/${merchantId}`);
     assert.equal(merchant.json().t0Enabled, true);
+  });
+});
+
+describe('per-merchant T0 limits in the fee plan over HTTP', () => {
+  /** MCC 5411's category default (discounted) as the API presents it, before any T0 limit. */
+  const discounted = {
+    category: 'discounted',
+    debitRateUnits: '3800',
+    debitCapFen: '2000',
+    creditRateUnits: '3800',
+    t0RateUnits: '400',
+    t0FixedFen: '0',
+  };
+
+  it('sets the limits at approval and with PUT fee-plan, reads them back, and null returns to the default', async () => {
+    const submitted = await post('/v1/merchant-applications', application());
+    const approved = await post(`/v1/merchant-applications/${submitted.json().id}/approve`, {
+      feePlan: { ...discounted, t0SingleLimitFen: '500000', t0DailyQuotaFen: '2000000' },
+    });
+    assert.equal(approved.statusCode, 200, approved.body);
+    const merchantUrl = `/v1/merchants/${approved.json().merchantId}`;
+    const read = await get(merchantUrl);
+    assert.deepEqual(read.json().feePlan, { ...discounted, t0SingleLimitFen: '500000', t0DailyQuotaFen: '2000000' });
+    assert.equal(read.json().feePlanOverridden, true);
+
+    // The presented plan goes back as a body unchanged; one limit may be set alone, equal limits are allowed.
+    const changed = await put(`${merchantUrl}/fee-plan`, {
+      feePlan: { ...read.json().feePlan, t0SingleLimitFen: '2000000', t0DailyQuotaFen: null },
+    });
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.equal(changed.json().feePlan.t0SingleLimitFen, '2000000');
+    assert.equal(changed.json().feePlan.t0DailyQuotaFen, null);
+    const equal = await put(`${merchantUrl}/fee-plan`, {
+      feePlan: { ...discounted, t0SingleLimitFen: '2000000', t0DailyQuotaFen: '2000000' },
+    });
+    assert.equal(equal.json().feePlan.t0DailyQuotaFen, '2000000');
+    assert.equal((await get(merchantUrl)).json().feePlan.t0SingleLimitFen, '2000000');
+
+    // PUT replaces the whole plan: limits left out are the platform default again (null).
+    const defaults = await put(`${merchantUrl}/fee-plan`, { feePlan: discounted });
+    assert.deepEqual(defaults.json().feePlan, { ...discounted, t0SingleLimitFen: null, t0DailyQuotaFen: null });
+    assert.equal(defaults.json().feePlanOverridden, false);
+  });
+
+  it('refuses limits that are not positive integer fen, or a single limit above the daily quota, with 400', async () => {
+    const { merchantId } = await onboardMerchant();
+    const url = `/v1/merchants/${merchantId}/fee-plan`;
+    const kept = { ...discounted, t0SingleLimitFen: '100000', t0DailyQuotaFen: '300000' };
+    assert.equal((await put(url, { feePlan: kept })).statusCode, 200);
+    for (const [field, value] of [
+      ['t0SingleLimitFen', '0'],
+      ['t0DailyQuotaFen', 0],
+      ['t0SingleLimitFen', '-100'],
+      ['t0SingleLimitFen', '1000.5'],
+      ['t0DailyQuotaFen', 1000.5],
+      ['t0DailyQuotaFen', '1e6'],
+      ['t0SingleLimitFen', ''],
+      ['t0DailyQuotaFen', false],
+    ] as const) {
+      const refused = await put(url, { feePlan: { ...kept, [field]: value } });
+      assert.equal(refused.statusCode, 400, `${field} ${JSON.stringify(value)}`);
+      assert.equal(refused.json().error.code, 'INVALID_REQUEST', `${field} ${JSON.stringify(value)}`);
+    }
+    const inverted = await put(url, { feePlan: { ...kept, t0SingleLimitFen: '300001' } });
+    assert.equal(inverted.statusCode, 400);
+    assert.equal(inverted.json().error.code, 'INVALID_FEE_PLAN');
+    assert.match(inverted.json().error.message, /t0SingleLimitFen must not exceed t0DailyQuotaFen/);
+    const huge = await put(url, { feePlan: { ...kept, t0DailyQuotaFen: '999999999999999999' } });
+    assert.equal(huge.statusCode, 400);
+    assert.equal(huge.json().error.code, 'INVALID_FEE_PLAN');
+    assert.deepEqual((await get(`/v1/merchants/${merchantId}`)).json().feePlan, kept, 'no refusal changed the plan');
+
+    const submitted = await post('/v1/merchant-applications', application());
+    const approval = await post(`/v1/merchant-applications/${submitted.json().id}/approve`, {
+      feePlan: { ...discounted, t0SingleLimitFen: '500001', t0DailyQuotaFen: '500000' },
+    });
+    assert.equal(approval.statusCode, 400);
+    assert.equal(approval.json().error.code, 'INVALID_FEE_PLAN');
+    assert.equal((await get(`/v1/merchant-applications/${submitted.json().id}`)).json().merchantId, null);
+  });
+
+  it('documents the limits in the OpenAPI request and response of the fee plan', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const feePlanRoute = JSON.stringify(document.paths['/v1/merchants/{merchantId}/fee-plan']);
+    const approveRoute = JSON.stringify(document.paths['/v1/merchant-applications/{id}/approve']);
+    for (const field of ['t0SingleLimitFen', 't0DailyQuotaFen']) {
+      assert.ok(feePlanRoute.includes(field), `PUT fee-plan documents ${field}`);
+      assert.ok(approveRoute.includes(field), `approve documents ${field}`);
+    }
   });
 });
 

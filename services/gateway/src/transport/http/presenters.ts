@@ -22,6 +22,9 @@ export function feePlanView(plan: FeePlan | undefined) {
     creditRateUnits: plan.creditRateUnits.toString(),
     t0RateUnits: plan.t0RateUnits.toString(),
     t0FixedFen: plan.t0FixedFen.toString(),
+    // null: the merchant has no limit of its own and settlement applies the platform default.
+    t0SingleLimitFen: plan.t0SingleLimitFen?.toString() ?? null,
+    t0DailyQuotaFen: plan.t0DailyQuotaFen?.toString() ?? null,
   };
 }
 

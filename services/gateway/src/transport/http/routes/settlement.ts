@@ -20,7 +20,14 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { HttpError } from '../http-error.ts';
 import { isoOrNull } from '../presenters.ts';
 import type { HttpClients, RouteContext, RoutePlugin } from '../route-context.ts';
-import { AUTHENTICATED_ERRORS, errorResponses, FenString, MerchantId, Timestamp } from '../schemas/common.ts';
+import {
+  AUTHENTICATED_ERRORS,
+  errorResponses,
+  FenString,
+  MerchantId,
+  PositiveFenString,
+  Timestamp,
+} from '../schemas/common.ts';
 
 declare module '../route-context.ts' {
   interface HttpClients {
@@ -87,8 +94,6 @@ export function settlementCaller(clients: HttpClients, call: RouteContext['call'
 
 /** Integer fen that may be negative (a refund's net, an adjustment), as a digit string. */
 export const SignedFenString = Type.String({ pattern: '^(0|-?[1-9][0-9]{0,17})$', examples: ['-2000'] });
-/** A positive amount to move, in fen. */
-const PositiveFenString = Type.String({ pattern: '^[1-9][0-9]{0,17}$', examples: ['5000'] });
 const IdempotencyKey = Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
 const ResourceId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 export const IsoDate = Type.String({

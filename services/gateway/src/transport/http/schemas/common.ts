@@ -19,6 +19,8 @@ export const QrCodeId = Type.String({ pattern: '^qr_[a-z2-7]{20}$' });
 export const TerminalId = Type.String({ pattern: '^[0-9]{8}$', examples: ['10000001'] });
 /** Integer fen as a JSON digit string (never a float). */
 export const FenString = Type.String({ pattern: '^(0|[1-9][0-9]{0,17})$', examples: ['2000'] });
+/** Integer fen above zero as a JSON digit string. */
+export const PositiveFenString = Type.String({ pattern: '^[1-9][0-9]{0,17}$', examples: ['5000'] });
 /** Rate in units of 1/1,000,000 (0.60% = "6000") as a digit string. */
 export const RateUnitsString = Type.String({ pattern: '^(0|[1-9][0-9]{0,6})$', examples: ['6000'] });
 export const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);

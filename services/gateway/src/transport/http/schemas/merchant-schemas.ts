@@ -4,6 +4,7 @@ import {
   ApplicationId,
   FenString,
   MerchantId,
+  PositiveFenString,
   QrCodeId,
   RateUnitsString,
   T0ApplicationId,
@@ -11,16 +12,45 @@ import {
   Timestamp,
 } from './common.ts';
 
+const feePlanRates = {
+  category: Type.Union([Type.Literal('standard'), Type.Literal('discounted'), Type.Literal('exempt')]),
+  debitRateUnits: RateUnitsString,
+  debitCapFen: FenString,
+  creditRateUnits: RateUnitsString,
+  t0RateUnits: RateUnitsString,
+  t0FixedFen: FenString,
+};
+/**
+ * Positive fen or null (the platform default) as one type list, not a union with a null branch: fastify's
+ * ajv coerces types, and a null branch would take 0, "" and false as null, i.e. as the default.
+ */
+function t0LimitFen(description: string) {
+  return Type.Unsafe<string | null>({ type: ['string', 'null'], pattern: PositiveFenString.pattern, description });
+}
+const t0Limits = {
+  t0SingleLimitFen: t0LimitFen('largest net amount of one transaction paid T0 (fen > 0); null = the platform default'),
+  t0DailyQuotaFen: t0LimitFen(
+    'T0 + D0 gross per day (fen > 0, at least t0SingleLimitFen); null = the platform default',
+  ),
+};
+const feePlanDescription =
+  'Rates in 1/1,000,000 (0.60% = 6000); debitCapFen 0 = uncapped. The merchant service refuses a plan out of ' +
+  'its bounds (a T0 single limit above the daily quota included) with 400 INVALID_FEE_PLAN';
+
+/** A fee plan an operator sets; T0 limits left out or null keep the platform defaults. */
 export const FeePlanBody = Type.Object(
   {
-    category: Type.Union([Type.Literal('standard'), Type.Literal('discounted'), Type.Literal('exempt')]),
-    debitRateUnits: RateUnitsString,
-    debitCapFen: FenString,
-    creditRateUnits: RateUnitsString,
-    t0RateUnits: RateUnitsString,
-    t0FixedFen: FenString,
+    ...feePlanRates,
+    t0SingleLimitFen: Type.Optional(t0Limits.t0SingleLimitFen),
+    t0DailyQuotaFen: Type.Optional(t0Limits.t0DailyQuotaFen),
   },
-  { additionalProperties: false, description: 'Rates in 1/1,000,000 (0.60% = 6000); debitCapFen 0 = uncapped' },
+  { additionalProperties: false, description: feePlanDescription },
+);
+
+/** A merchant's fee plan as presented: every field present, so it can be sent back as a FeePlanBody. */
+export const FeePlanView = Type.Object(
+  { ...feePlanRates, ...t0Limits },
+  { additionalProperties: false, description: feePlanDescription },
 );
 
 export const ApplicationSubmission = Type.Object(
@@ -74,7 +104,7 @@ export const MerchantView = Type.Object(
     mcc: Type.String(),
     status: Type.String({ enum: ['active', 'frozen', 'closed'] }),
     statusReason: Type.String(),
-    feePlan: FeePlanBody,
+    feePlan: FeePlanView,
     feePlanOverridden: Type.Boolean(),
     t0Enabled: Type.Boolean(),
     applicationId: ApplicationId,
