@@ -109,16 +109,23 @@ test('an upstream timeout answers 98 and the reversal reaches the network althou
   const purchase = await terminal.purchase(card, fen(20_000));
   expect.equal(purchase.responseCode, '98');
   // The network moved the money but never answered: the platform owes the cardholder a reversal.
+  // The network processes the queued reversal but, under the fault, never acknowledges it: it stays
+  // in the store-and-forward queue across the kill. Wait for the restart before lifting the fault.
   platform.supervisor.processOf('authorization')?.kill('SIGKILL');
+  const restarts = await eventually(
+    async () => platform.supervisor.restartsOf('authorization'),
+    (count) => count >= 1,
+    30_000,
+  );
+  expect.ok(restarts >= 1, 'authorization was killed and restarted');
   await http('DELETE', `${NETWORK_SIM_URL}/faults`);
+  await platform.supervisor.waitUntilReady(60_000);
   const balance = await eventually(
     () => cardBalanceFen(card.pan),
     (value) => value === 50_000n,
     60_000,
   );
   expect.equal(balance, 50_000n, 'the store-and-forward reversal survived the restart and reached the network');
-  expect.ok(platform.supervisor.restartsOf('authorization') >= 1);
-  await platform.supervisor.waitUntilReady(60_000);
 });
 
 test('跳码: a terminal sending another merchant number is declined 03 and nothing is charged', async () => {
