@@ -4,14 +4,29 @@ import type pg from 'pg';
 /**
  * Turns LISTEN notifications on one connection into a wait (for any number of waiters) that ends at the first notification or
  * after `timeoutMs`, whichever comes first. Notifications that arrive while nobody waits are
- * remembered, so a wake-up between two waits is not lost.
+ * remembered, so a wake-up between two waits is not lost. `wakes: 'one'` hands each notification
+ * to a single waiter: workers that share a queue then do not all run to the database for one event
+ * (the woken worker wakes the next one itself when it found work).
  */
 export class WakeSignal {
   private pending = false;
   private readonly waiters = new Set<() => void>();
+  private readonly wakesAll: boolean;
+
+  constructor(options: { wakes: 'all' | 'one' } = { wakes: 'all' }) {
+    this.wakesAll = options.wakes === 'all';
+  }
 
   readonly notify = (): void => {
-    this.pending = true;
+    const first = this.waiters.values().next();
+    if (first.done === true) {
+      this.pending = true;
+      return;
+    }
+    if (!this.wakesAll) {
+      first.value();
+      return;
+    }
     for (const waiter of [...this.waiters]) waiter();
   };
 

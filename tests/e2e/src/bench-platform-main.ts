@@ -4,6 +4,7 @@
  * per-period limits raised so a load test measures the hot path instead of hitting a daily count,
  * runs `acq bench` against it with a fresh terminal fleet, and stops the platform.
  *
+ * `--kafka` runs the event bus on the librdkafka mock cluster (@acq/testkit) instead of the Postgres log.
  * `--profile <service,...|all>` starts those services under `--cpu-prof`; the profiles land in
  * `--profile-dir`/<service>/ (default ./profiles) when the platform stops. Hold /tmp/acq-e2e.lock (fixed ports).
  */
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PLATFORM_SERVICES } from '@acq/scripts/platform-services.ts';
+import { testKafka } from '@acq/testkit';
 import pg from 'pg';
 import { type PlatformUnderTest, startPlatformUnderTest } from './platform-under-test.ts';
 
@@ -38,6 +40,8 @@ function loadTestRiskLimits(): NodeJS.ProcessEnv {
 }
 
 interface Arguments {
+  /** Kafka (the librdkafka mock cluster of @acq/testkit) as the event bus instead of the Postgres log. */
+  kafka: boolean;
   profiled: Set<string> | 'all';
   profileDir: string;
   benchArguments: string[];
@@ -47,18 +51,21 @@ function parseArguments(argv: readonly string[]): Arguments {
   const benchArguments: string[] = [];
   let profiled: Set<string> | 'all' = new Set();
   let profileDir = resolve('profiles');
+  let kafka = false;
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index] as string;
     if (argument === '--profile') {
       const value = argv[++index] ?? '';
       profiled = value === 'all' ? 'all' : new Set(value.split(',').filter((name) => name !== ''));
+    } else if (argument === '--kafka') {
+      kafka = true;
     } else if (argument === '--profile-dir') {
       profileDir = resolve(argv[++index] ?? 'profiles');
     } else {
       benchArguments.push(argument);
     }
   }
-  return { profiled, profileDir, benchArguments };
+  return { kafka, profiled, profileDir, benchArguments };
 }
 
 function runBench(benchArguments: readonly string[], environment: NodeJS.ProcessEnv): Promise<number> {
@@ -255,7 +262,9 @@ function histogramReport(before: Map<number, number>[], after: Map<number, numbe
 
 const options = parseArguments(process.argv.slice(2));
 const stateDirectory = await mkdtemp(join(tmpdir(), 'acq-bench-'));
-const platform = await startPlatformUnderTest(loadTestRiskLimits(), undefined, (service) =>
+const kafka = options.kafka ? await testKafka() : undefined;
+const busEnvironment: NodeJS.ProcessEnv = kafka === undefined ? {} : { KAFKA_BROKERS: kafka.brokers.join(',') };
+const platform = await startPlatformUnderTest({ ...loadTestRiskLimits(), ...busEnvironment }, undefined, (service) =>
   options.profiled === 'all' || options.profiled.has(service.name)
     ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, service.name)}`]
     : [],
@@ -280,6 +289,7 @@ try {
   );
 } finally {
   await platform.stop();
+  await kafka?.stop();
   await rm(stateDirectory, { recursive: true, force: true });
 }
 process.exit(exitCode);

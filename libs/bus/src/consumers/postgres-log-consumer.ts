@@ -53,13 +53,14 @@ export async function startPostgresLogConsumer(options: PostgresLogConsumerOptio
     [options.group, options.topics, POSTGRES_LOG_PARTITION_COUNT, options.startFrom === 'latest'],
   );
   const shutdown = new AbortController();
-  const wake = new WakeSignal();
+  // One worker per notification: the one that finds work wakes the next (see runWorker).
+  const wake = new WakeSignal({ wakes: 'one' });
   const listener = await options.pool.connect();
   listener.on('error', (error) => {
     // Polling still runs; only the low-latency wake-up is lost until the next start.
     options.logger.warn({ group: options.group, ...describeError(error) }, 'event log listener connection lost');
   });
-  await wake.listen(listener, eventLogChannel(options.busSchema));
+  for (const topic of options.topics) await wake.listen(listener, eventLogChannel(options.busSchema, topic));
   const state = { completedCount: 0 };
   const workers = Array.from({ length: options.partitionWorkerCount }, () =>
     runWorker(options, wake, shutdown.signal, state),
@@ -89,8 +90,13 @@ async function runWorker(
     try {
       const completed = await consumeOneBatch(options, owner);
       failureCount = 0;
-      if (completed === undefined) await wake.wait(options.pollIntervalMs, signal);
-      else state.completedCount += completed;
+      if (completed === undefined) {
+        await wake.wait(options.pollIntervalMs, signal);
+      } else {
+        state.completedCount += completed;
+        // Other partitions may have events too: hand the turn to one more worker.
+        if (completed > 0) wake.notify();
+      }
     } catch (error) {
       failureCount++;
       options.logger.warn({ group: options.group, failureCount, ...describeError(error) }, 'event log batch failed');

@@ -11,10 +11,17 @@ export interface PostgresLogPublisherOptions {
   busSchema?: string;
 }
 
-/** NOTIFY channel raised on every append, so Postgres-log consumers wake without polling. */
-export function eventLogChannel(busSchema: string): string {
-  return `${busSchema}_event_log`;
+/**
+ * NOTIFY channel raised for a topic on every append to it, so its consumers wake without polling and
+ * consumers of other topics are not woken at all.
+ */
+export function eventLogChannel(busSchema: string, topic: string): string {
+  const channel = `${busSchema}_event_log_${topic.replace(/[^a-z0-9_]/g, '_')}`;
+  assert(channel.length <= POSTGRES_IDENTIFIER_LENGTH_MAX, 'a NOTIFY channel is an identifier');
+  return channel;
 }
+
+const POSTGRES_IDENTIFIER_LENGTH_MAX = 63;
 
 /**
  * Appends a batch to the shared event log in one statement. Sequence ranges are reserved by
@@ -66,7 +73,10 @@ export function createPostgresLogPublisher(options: PostgresLogPublisherOptions)
       assert(result.rows[0]?.appended_count === events.length, 'every event was appended to the log');
       // NOTIFY after the commit, not in it: a notifying transaction holds the global notify lock
       // through its commit flush (see outbox-notifier.ts). A lost one only delays consumers to their poll.
-      await options.pool.query('SELECT pg_notify($1, $2)', [eventLogChannel(busSchema), '']).catch(() => undefined);
+      const channels = [...new Set(events.map((event) => eventLogChannel(busSchema, event.topic)))];
+      await options.pool
+        .query('SELECT pg_notify(channel, $2) FROM unnest($1::text[]) AS channel', [channels, ''])
+        .catch(() => undefined);
     },
     purgeExpired: () => purgeExpiredLogEvents(options.pool, busSchema),
     async close() {},
