@@ -94,8 +94,10 @@ async function runWorker(
         await wake.wait(options.pollIntervalMs, signal);
       } else {
         state.completedCount += completed;
-        // Other partitions may have events too: hand the turn to one more worker.
-        if (completed > 0) wake.notify();
+        // A full batch means a backlog, likely in other partitions too: bring one more worker in.
+        // Small batches (a few events a notification) need no help, and waking another worker for
+        // them would cost one empty claim per batch.
+        if (completed >= options.batchSizeMax) wake.notify();
       }
     } catch (error) {
       failureCount++;
