@@ -8,13 +8,17 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { issueAccessToken } from '@acq/access';
 import { runMigrations } from '@acq/db';
-import { createClient, type GrpcServerHandle, startGrpcServer } from '@acq/grpc';
+import { createClient, type GrpcServerHandle } from '@acq/grpc';
 import { MerchantServiceClient } from '@acq/proto/merchant/v1/merchant.ts';
-import { SettlementServiceClient, SettlementServiceService } from '@acq/proto/settlement/v1/settlement.ts';
+import { SettlementServiceClient } from '@acq/proto/settlement/v1/settlement.ts';
 import { advanceDuePayouts } from '@acq/settlement-service/src/flows/advance-payouts.ts';
 import { applyTransactionEvents } from '@acq/settlement-service/src/flows/apply-transaction-events.ts';
-import { settlementGrpcService } from '@acq/settlement-service/src/transport/grpc-service.ts';
-import { createHarness, drainPayouts, type Harness } from '@acq/settlement-service/test/support/harness.ts';
+import {
+  createHarness,
+  drainPayouts,
+  type Harness,
+  startHarnessGrpcServer,
+} from '@acq/settlement-service/test/support/harness.ts';
 import { createLogger } from '@acq/telemetry';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
@@ -40,24 +44,7 @@ let unwiredApp: FastifyInstance;
 
 before(async () => {
   harness = await createHarness('2026-03-02T02:00:00Z');
-  server = await startGrpcServer({
-    host: '127.0.0.1',
-    port: 0,
-    services: [
-      {
-        definition: SettlementServiceService,
-        implementation: settlementGrpcService({
-          context: harness.context,
-          networkFiles: {
-            clearingFile: async () => 'H|CLEARING|20260302|48020000|0\nT|0|0|0\n',
-            disputeFile: async () => 'H|DISPUTES|20260302|0\nT|0|0\n',
-          },
-          reloadCalendar: async () => undefined,
-          logger,
-        }),
-      },
-    ],
-  });
+  server = await startHarnessGrpcServer(harness, logger);
   settlementClient = createClient(SettlementServiceClient, `127.0.0.1:${server.port}`);
   // The merchant client is never called by these routes; it points at a closed port.
   merchantClient = createClient(MerchantServiceClient, '127.0.0.1:1');

@@ -1,12 +1,11 @@
 // Goal: the gRPC API answers merchants and operators with the flows' results and maps refusals to stable status codes; method: a real grpc-js server on an ephemeral port over a real Postgres schema, called with the generated client.
 import { strict as expect } from 'node:assert';
 import { after, before, test } from 'node:test';
-import { callUnary, createClient, type GrpcServerHandle, ServiceError, startGrpcServer } from '@acq/grpc';
-import { SettlementServiceClient, SettlementServiceService } from '@acq/proto/settlement/v1/settlement.ts';
+import { callUnary, createClient, type GrpcServerHandle, ServiceError } from '@acq/grpc';
+import { SettlementServiceClient } from '@acq/proto/settlement/v1/settlement.ts';
 import { advanceDuePayouts } from '../src/flows/advance-payouts.ts';
 import { applyTransactionEvents } from '../src/flows/apply-transaction-events.ts';
-import { settlementGrpcService } from '../src/transport/grpc-service.ts';
-import { createHarness, drainPayouts, type Harness } from './support/harness.ts';
+import { createHarness, drainPayouts, type Harness, startHarnessGrpcServer } from './support/harness.ts';
 
 let harness: Harness;
 let server: GrpcServerHandle;
@@ -15,24 +14,7 @@ const silentLogger = { error: () => undefined };
 
 before(async () => {
   harness = await createHarness('2026-03-02T02:00:00Z');
-  server = await startGrpcServer({
-    host: '127.0.0.1',
-    port: 0,
-    services: [
-      {
-        definition: SettlementServiceService,
-        implementation: settlementGrpcService({
-          context: harness.context,
-          networkFiles: {
-            clearingFile: async () => 'H|CLEARING|20260302|48020000|0\nT|0|0|0\n',
-            disputeFile: async () => 'H|DISPUTES|20260302|0\nT|0|0\n',
-          },
-          reloadCalendar: async () => undefined,
-          logger: silentLogger,
-        }),
-      },
-    ],
-  });
+  server = await startHarnessGrpcServer(harness, silentLogger);
   client = createClient(SettlementServiceClient, `127.0.0.1:${server.port}`);
 });
 after(async () => {

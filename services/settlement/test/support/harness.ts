@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ensureBusTables } from '@acq/bus';
 import { runMigrations } from '@acq/db';
+import { type GrpcServerHandle, startGrpcServer } from '@acq/grpc';
+import { SettlementServiceService } from '@acq/proto/settlement/v1/settlement.ts';
 import { type Fen, fen } from '@acq/money';
 import { type TestDatabase, testDatabase } from '@acq/testkit';
 import type pg from 'pg';
@@ -14,6 +16,7 @@ import type {
   TransactionKind,
 } from '../../src/domain/settlement-events.ts';
 import type { SettlementContext } from '../../src/flows/settlement-context.ts';
+import { type ErrorLogger, settlementGrpcService } from '../../src/transport/grpc-service.ts';
 import { FakeBank } from './fake-bank.ts';
 import { checkLedgerInvariants } from './ledger-invariants.ts';
 
@@ -160,4 +163,26 @@ export async function drainPayouts(
     if (advanced === 0) harness.clock.advance(31_000);
   }
   throw new Error('payouts did not settle within the pass limit');
+}
+
+/** Settlement's gRPC service over the harness on a free local port, with empty network files. */
+export function startHarnessGrpcServer(harness: Harness, logger: ErrorLogger): Promise<GrpcServerHandle> {
+  return startGrpcServer({
+    host: '127.0.0.1',
+    port: 0,
+    services: [
+      {
+        definition: SettlementServiceService,
+        implementation: settlementGrpcService({
+          context: harness.context,
+          networkFiles: {
+            clearingFile: async () => 'H|CLEARING|20260302|48020000|0\nT|0|0|0\n',
+            disputeFile: async () => 'H|DISPUTES|20260302|0\nT|0|0\n',
+          },
+          reloadCalendar: async () => undefined,
+          logger,
+        }),
+      },
+    ],
+  });
 }
