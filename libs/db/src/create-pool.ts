@@ -2,6 +2,7 @@ import { assert } from '@acq/assert';
 import pg from 'pg';
 import { DatabaseError, DatabaseErrorCode } from './errors.ts';
 import { describeError, type Logger, stderrLogger } from './logger.ts';
+import { PreparingClient } from './prepared-statements.ts';
 import {
   CONNECTION_TIMEOUT_MS,
   IDLE_CONNECTION_TIMEOUT_MS,
@@ -75,6 +76,7 @@ export function createPool(options: CreatePoolOptions): pg.Pool {
     idleTimeoutMillis: IDLE_CONNECTION_TIMEOUT_MS,
     options: sessionOptions,
     types: typeOverrides,
+    Client: PreparingClient,
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the process.
   pool.on('error', (error) => {

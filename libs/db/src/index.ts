@@ -12,6 +12,7 @@ export {
 export * as databaseLimits from './limits.ts';
 export { describeError, type Logger, stderrLogger } from './logger.ts';
 export { pingDatabase } from './ping-database.ts';
+export { PreparingClient, StatementNames } from './prepared-statements.ts';
 export {
   type MigrationFile,
   type MigrationReport,

@@ -15,3 +15,7 @@ export const LEASE_HEARTBEAT_INTERVAL_MS = 2_000;
 export const LEASE_REACQUIRE_INTERVAL_MS = 1_000;
 export const PING_TIMEOUT_MS = 2_000;
 export const MIGRATION_FILE_COUNT_MAX = 999;
+/** A parameterised statement text becomes a named prepared statement on this many uses (see StatementNames). */
+export const PREPARE_AFTER_USE_COUNT = 3;
+/** Statement texts named per process; each connection prepares at most this many. */
+export const PREPARED_STATEMENT_TEXT_COUNT_MAX = 256;

@@ -13,10 +13,12 @@ import {
   afterCommit,
   createPool,
   DatabaseError,
+  databaseLimits,
   DatabaseErrorCode,
   pingDatabase,
   runMigrations,
   SqlState,
+  StatementNames,
   toDatabaseError,
   withAdvisoryLease,
   withTransaction,
@@ -83,6 +85,65 @@ describe('createPool', () => {
         { code: DatabaseErrorCode.invalidSchemaName },
       );
     }
+  });
+});
+
+describe('prepared statements', () => {
+  test('a parameterised text becomes a named statement on its third use; other forms stay as they are', async () => {
+    const preparedPool = createPool({
+      connectionString: database.url,
+      schema,
+      applicationName: 'db-test-prepared',
+      poolSizeMax: 1,
+      statementTimeoutMs: 5_000,
+    });
+    try {
+      const text = 'SELECT $1::int + 1 AS next, $2::text AS label /* prepared-statements test */';
+      const prepared = async (): Promise<string[]> => {
+        const result = await preparedPool.query<{ statement: string }>(
+          "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%prepared-statements test%' AND statement NOT LIKE '%pg_prepared_statements%'",
+        );
+        return result.rows.map((row) => row.statement);
+      };
+      for (let use = 1; use <= 2; use += 1) {
+        assert.deepEqual((await preparedPool.query(text, [use, 'a'])).rows, [{ next: use + 1, label: 'a' }]);
+        assert.deepEqual(await prepared(), [], `not prepared after use ${use}`);
+      }
+      assert.deepEqual((await preparedPool.query({ text, values: [3, 'b'] })).rows, [{ next: 4, label: 'b' }]);
+      assert.deepEqual(await prepared(), [text]);
+      // Later uses reuse the statement in every form, with their own values and row modes.
+      assert.deepEqual((await preparedPool.query(text, [10, 'c'])).rows, [{ next: 11, label: 'c' }]);
+      const arrays = await preparedPool.query({ text, values: [20, 'd'], rowMode: 'array' });
+      assert.deepEqual(arrays.rows, [[21, 'd']]);
+      const viaCallback = await new Promise((resolve, reject) => {
+        preparedPool.query(text, [30, 'e'], (error, result) => (error ? reject(error) : resolve(result.rows)));
+      });
+      assert.deepEqual(viaCallback, [{ next: 31, label: 'e' }]);
+      assert.deepEqual(await prepared(), [text]);
+      // Texts without parameters keep the simple protocol (several statements in one text work).
+      await preparedPool.query('SELECT 1; SELECT 2');
+    } finally {
+      await preparedPool.end();
+    }
+  });
+
+  test('StatementNames names each text once and stops naming at its limit', () => {
+    const names = new StatementNames();
+    const textAt = (index: number): string => `SELECT ${index} WHERE $1::int IS NOT NULL`;
+    assert.equal(names.nameFor(textAt(0)), undefined);
+    assert.equal(names.nameFor(textAt(0)), undefined);
+    const name = names.nameFor(textAt(0));
+    assert.ok(name !== undefined);
+    assert.equal(names.nameFor(textAt(0)), name);
+    for (let index = 1; names.namedCount < databaseLimits.PREPARED_STATEMENT_TEXT_COUNT_MAX; index += 1) {
+      for (let use = 0; use < databaseLimits.PREPARE_AFTER_USE_COUNT; use += 1) names.nameFor(textAt(index));
+    }
+    const beyond = textAt(1_000_000);
+    for (let use = 0; use < databaseLimits.PREPARE_AFTER_USE_COUNT + 2; use += 1) {
+      assert.equal(names.nameFor(beyond), undefined);
+    }
+    assert.equal(names.namedCount, databaseLimits.PREPARED_STATEMENT_TEXT_COUNT_MAX);
+    assert.equal(names.nameFor(textAt(0)), name);
   });
 });
 
