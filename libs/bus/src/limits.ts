@@ -36,6 +36,8 @@ export const CONSUMER_BATCH_BYTES_MAX = 4 * 1024 * 1024;
 /** Total bytes of one Kafka fetch across partitions. */
 export const KAFKA_FETCH_BYTES_MAX = 16 * 1024 * 1024;
 export const CONSUMER_POLL_INTERVAL_MS_MAX = 5_000;
+/** Longest pause a Postgres-log consumer may take to let events gather before a round (latency it adds). */
+export const CONSUMER_BATCH_LINGER_MS_MAX = 200;
 /** Postgres-log partitions one consumer replica processes concurrently. */
 export const CONSUMER_PARTITION_WORKER_COUNT_MAX = 8;
 export const CONSUMER_RETRY_COUNT_MAX = 20;

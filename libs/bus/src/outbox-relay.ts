@@ -11,6 +11,7 @@ import {
 import type pg from 'pg';
 import { type EventRow, eventFromRow } from './event.ts';
 import {
+  EVENT_PAYLOAD_BYTES_MAX,
   OUTBOX_PUBLISHED_RETENTION_MS,
   PURGE_BATCH_SIZE_MAX,
   PURGE_INTERVAL_MS,
@@ -94,10 +95,10 @@ async function relayWhileLeased(
   let failureCount = 0;
   let lastPurgeMs = 0;
   while (!signal.aborted) {
-    let publishedCount = 0;
+    let batch: RelayBatchResult = { publishedCount: 0, full: false };
     try {
-      publishedCount = await relayOneBatch(options.pool, options.schema, options.publisher, options.batchSizeMax);
-      state.publishedCount += publishedCount;
+      batch = await relayOneBatch(options.pool, options.schema, options.publisher, options.batchSizeMax);
+      state.publishedCount += batch.publishedCount;
       failureCount = 0;
       if (Date.now() - lastPurgeMs >= PURGE_INTERVAL_MS) {
         lastPurgeMs = Date.now();
@@ -116,10 +117,17 @@ async function relayWhileLeased(
       await sleep(backoffMs, undefined, { signal }).catch(() => undefined);
       continue;
     }
-    // Any published event means more may be waiting (a batch can end early on its byte bound):
-    // loop at once. An empty outbox sleeps until NOTIFY or the poll interval.
-    if (publishedCount === 0) await wake.wait(options.pollIntervalMs, signal);
+    // A full batch (by count, or possibly cut by its byte bound) means more is waiting: loop at
+    // once. Otherwise sleep until NOTIFY (one that came during this batch ends the wait at once)
+    // or the poll interval, instead of reading an outbox that is most likely empty.
+    if (!batch.full) await wake.wait(options.pollIntervalMs, signal);
   }
+}
+
+export interface RelayBatchResult {
+  publishedCount: number;
+  /** The batch hit its count bound or may have been cut by its byte bound: more rows may be waiting. */
+  full: boolean;
 }
 
 /** Reads the oldest unpublished rows, publishes them as one batch, then marks them published. */
@@ -128,7 +136,7 @@ export async function relayOneBatch(
   schema: string,
   publisher: EventPublisher,
   batchSizeMax: number,
-): Promise<number> {
+): Promise<RelayBatchResult> {
   const table = `${quoteIdentifier(schema)}.outbox`;
   // Bounded by count and by payload bytes; the first row always qualifies, so a batch is never empty.
   const pending = await pool.query<EventRow & { position: bigint }>(
@@ -138,7 +146,7 @@ export async function relayOneBatch(
      ) AS sized WHERE bytes_before < $2 ORDER BY position`,
     [batchSizeMax, RELAY_BATCH_BYTES_MAX],
   );
-  if (pending.rows.length === 0) return 0;
+  if (pending.rows.length === 0) return { publishedCount: 0, full: false };
   await publisher.publish(pending.rows.map(eventFromRow));
   const positions = pending.rows.map((row) => row.position);
   const marked = await pool.query(
@@ -147,7 +155,11 @@ export async function relayOneBatch(
   );
   // Fewer rows only if a previous lease holder marked some concurrently; never more.
   assert((marked.rowCount ?? 0) <= positions.length, 'marked at most the rows read');
-  return pending.rows.length;
+  const payloadBytes = pending.rows.reduce((sum, row) => sum + row.payload.length, 0);
+  return {
+    publishedCount: pending.rows.length,
+    full: pending.rows.length >= batchSizeMax || payloadBytes > RELAY_BATCH_BYTES_MAX - EVENT_PAYLOAD_BYTES_MAX,
+  };
 }
 
 async function purgePublished(pool: pg.Pool, schema: string, publisher: EventPublisher): Promise<void> {

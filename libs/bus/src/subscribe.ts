@@ -36,6 +36,12 @@ export interface SubscribeOptions extends EventHandlers {
   pollIntervalMs?: number;
   /** Postgres log: partitions this replica processes concurrently. */
   partitionWorkerCount?: number;
+  /**
+   * Postgres log: without a backlog, pause this long before a round so one round serves the events
+   * of that time (each round costs a claim, a read, the inbox and a commit). Adds up to this much
+   * latency; for consumers off the terminal's answer path. Default 0.
+   */
+  batchLingerMs?: number;
   /** Postgres log: how long a crashed replica's partitions stay claimed (CONSUMER_PARTITION_LEASE_MS). */
   partitionLeaseMs?: number;
   clientId?: string;
@@ -91,6 +97,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
           busSchema: options.busSchema ?? DEFAULT_BUS_SCHEMA,
           partitionWorkerCount,
           partitionLeaseMs: options.partitionLeaseMs ?? CONSUMER_PARTITION_LEASE_MS,
+          batchLingerMs: options.batchLingerMs ?? 0,
         })
       : await startKafkaConsumer({
           ...common,

@@ -41,3 +41,18 @@ test('by default a notification wakes every waiter', async () => {
   wake.notify();
   assert.equal(await settledWithin(waits, 20), 2);
 });
+
+test('while held, notifications wake nobody but still count in generation', async () => {
+  const wake = new WakeSignal({ wakes: 'one' });
+  const stop = new AbortController();
+  const release = wake.hold();
+  const waiting = wake.wait(LONG_WAIT_MS, stop.signal);
+  const generationBefore = wake.generation;
+  wake.notify();
+  assert.equal(await settledWithin([waiting], 20), 0, 'the holder covers this notification');
+  assert.equal(wake.generation, generationBefore + 1);
+  release();
+  assert.throws(() => release(), /released once/);
+  wake.notify();
+  assert.equal(await settledWithin([waiting], 20), 1);
+});

@@ -10,6 +10,8 @@ import type pg from 'pg';
  */
 export class WakeSignal {
   private pending = false;
+  private notifyCount = 0;
+  private holdCount = 0;
   private readonly waiters = new Set<() => void>();
   private readonly wakesAll: boolean;
 
@@ -18,6 +20,8 @@ export class WakeSignal {
   }
 
   readonly notify = (): void => {
+    this.notifyCount += 1;
+    if (this.holdCount > 0) return;
     const first = this.waiters.values().next();
     if (first.done === true) {
       this.pending = true;
@@ -29,6 +33,26 @@ export class WakeSignal {
     }
     for (const waiter of [...this.waiters]) waiter();
   };
+
+  /** Counts notifications: a worker compares it across its round to learn whether something arrived meanwhile. */
+  get generation(): number {
+    return this.notifyCount;
+  }
+
+  /**
+   * Until the returned function is called, notifications wake nobody (they still count in
+   * `generation`): a worker about to read everything pending covers them, so waking another worker
+   * for them would only cost an empty read.
+   */
+  hold(): () => void {
+    this.holdCount += 1;
+    let released = false;
+    return () => {
+      assert(!released, 'a hold is released once');
+      released = true;
+      this.holdCount -= 1;
+    };
+  }
 
   async listen(client: pg.ClientBase, channel: string): Promise<void> {
     assert(/^[a-z0-9_]+$/.test(channel), 'channel is a plain identifier');

@@ -16,6 +16,7 @@ import { AUTHORIZATION_EVENTS_TOPIC, applyAuthorizationEvents } from './flows/au
 import { RiskMonitor } from './flows/risk-monitor.ts';
 import {
   BLACKLIST_REFRESH_INTERVAL_MS,
+  EVENT_BATCH_LINGER_MS,
   EVENT_RETRY_COUNT_MAX,
   OUTBOX_RELAY_BATCH_SIZE_MAX,
   OUTBOX_RELAY_POLL_INTERVAL_MS,
@@ -147,6 +148,7 @@ export async function startRiskApp(options: RiskAppOptions): Promise<RiskApp> {
     group: 'risk',
     topics: [AUTHORIZATION_EVENTS_TOPIC],
     retryCountMax: EVENT_RETRY_COUNT_MAX,
+    batchLingerMs: EVENT_BATCH_LINGER_MS,
     batchHandler: async (events) => {
       await applyAuthorizationEvents(
         counters,

@@ -18,6 +18,7 @@ import { NetworkSimBankClient } from './clients/network-sim-bank-client.ts';
 import type { BusinessCalendar } from './domain/calendar.ts';
 import type { SettlementContext } from './flows/settlement-context.ts';
 import {
+  CONSUMER_BATCH_LINGER_MS,
   CONSUMER_PARTITION_WORKER_COUNT,
   CONSUMER_RETRY_COUNT_MAX,
   DATABASE_STATEMENT_TIMEOUT_MS,
@@ -153,6 +154,7 @@ async function subscribeToEvents(bus: Bus, context: SettlementContext): Promise<
       retryCountMax: CONSUMER_RETRY_COUNT_MAX,
       batchSizeMax: EVENT_BATCH_SIZE_MAX,
       partitionWorkerCount: CONSUMER_PARTITION_WORKER_COUNT,
+      batchLingerMs: CONSUMER_BATCH_LINGER_MS,
     }),
     await bus.subscribe({
       group: 'settlement-profiles',

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assert } from '@acq/assert';
-import { describeError, quoteIdentifier } from '@acq/db';
+import { afterCommit, describeError, quoteIdentifier } from '@acq/db';
 import type pg from 'pg';
 import { BusError, BusErrorCode } from '../errors.ts';
 import { type EventRow, eventFromRow } from '../event.ts';
 import {
   CONSUMER_BATCH_BYTES_MAX,
+  CONSUMER_BATCH_LINGER_MS_MAX,
   CONSUMER_PARTITION_LEASE_MS_MAX,
   CONSUMER_PARTITION_LEASE_MS_MIN,
   CONSUMER_RETRY_BACKOFF_MS_BASE,
@@ -21,6 +22,8 @@ export interface PostgresLogConsumerOptions extends ConsumerOptions {
   busSchema: string;
   partitionWorkerCount: number;
   partitionLeaseMs: number;
+  /** Pause before a round when there is no backlog, so one round serves the events of that time. */
+  batchLingerMs: number;
 }
 
 interface PartitionClaim {
@@ -29,11 +32,22 @@ interface PartitionClaim {
   next_sequence: bigint;
 }
 
+type LogRow = EventRow & { sequence: bigint; partition: number };
+
+interface RoundResult {
+  completedCount: number;
+  /** Some claimed partition filled its share of the batch: a backlog, likely in more partitions. */
+  backlog: boolean;
+}
+
 /**
- * Consumes the Postgres event log. Each worker claims one partition with pending events (a short
- * lease picked FOR UPDATE SKIP LOCKED, so replicas and workers spread over partitions), processes a
- * batch through the inbox and stores the next offset in the same transaction as the handlers'
- * writes. One owner per partition at a time keeps per-key order.
+ * Consumes the Postgres event log in rounds. A round claims partitions with pending events (short
+ * leases picked FOR UPDATE SKIP LOCKED, so replicas and workers spread over partitions), reads their
+ * next events in one statement, processes them as one batch through the inbox and stores the new
+ * offsets (and, when the round finished, gives the leases back) in the same transaction as the
+ * handlers' writes. One owner per partition at a time keeps per-key order. At low rates a round takes
+ * every pending partition, so the fixed cost of a round (claim, read, inbox, commit) is paid once
+ * for all of them; under a backlog each worker takes its share, so the workers run in parallel.
  */
 export async function startPostgresLogConsumer(options: PostgresLogConsumerOptions): Promise<Subscription> {
   assert(options.partitionWorkerCount >= 1, 'at least one partition worker');
@@ -41,6 +55,10 @@ export async function startPostgresLogConsumer(options: PostgresLogConsumerOptio
     options.partitionLeaseMs >= CONSUMER_PARTITION_LEASE_MS_MIN &&
       options.partitionLeaseMs <= CONSUMER_PARTITION_LEASE_MS_MAX,
     'partitionLeaseMs out of range',
+  );
+  assert(
+    options.batchLingerMs >= 0 && options.batchLingerMs <= CONSUMER_BATCH_LINGER_MS_MAX,
+    'batchLingerMs out of range',
   );
   const schema = quoteIdentifier(options.busSchema);
   // Existing positions are kept; a new group starts at sequence 0 or at the current head.
@@ -53,7 +71,7 @@ export async function startPostgresLogConsumer(options: PostgresLogConsumerOptio
     [options.group, options.topics, POSTGRES_LOG_PARTITION_COUNT, options.startFrom === 'latest'],
   );
   const shutdown = new AbortController();
-  // One worker per notification: the one that finds work wakes the next (see runWorker).
+  // One worker per notification: the one that finds a backlog wakes the next (see runWorker).
   const wake = new WakeSignal({ wakes: 'one' });
   const listener = await options.pool.connect();
   listener.on('error', (error) => {
@@ -85,21 +103,35 @@ async function runWorker(
   state: { completedCount: number },
 ): Promise<void> {
   const owner = randomUUID();
+  const partitionCountAll = POSTGRES_LOG_PARTITION_COUNT * options.topics.length;
+  const partitionCountFairShare = Math.ceil(partitionCountAll / options.partitionWorkerCount);
+  let backlog = false;
   let failureCount = 0;
   while (!signal.aborted) {
     try {
-      const completed = await consumeOneBatch(options, owner);
-      failureCount = 0;
-      if (completed === undefined) {
-        await wake.wait(options.pollIntervalMs, signal);
-      } else {
-        state.completedCount += completed;
-        // A full batch means a backlog, likely in other partitions too: bring one more worker in.
-        // Small batches (a few events a notification) need no help, and waking another worker for
-        // them would cost one empty claim per batch.
-        if (completed >= options.batchSizeMax) wake.notify();
+      // Without a backlog, let events gather for a moment: one round then serves several of them.
+      if (!backlog && options.batchLingerMs > 0) {
+        // This worker's round will cover what is published meanwhile: no need to wake another.
+        const release = wake.hold();
+        try {
+          await sleep(options.batchLingerMs, undefined, { signal });
+        } finally {
+          release();
+        }
       }
+      const generationAtClaim = wake.generation;
+      const round = await consumeOneRound(options, owner, backlog ? partitionCountFairShare : partitionCountAll);
+      failureCount = 0;
+      backlog = round?.backlog ?? false;
+      if (round !== undefined) state.completedCount += round.completedCount;
+      // A backlog brings one more worker in. Without one, go round again only when something was
+      // published since this round's claim (its wake-up may have gone to a worker that found the
+      // partition still leased by this one); otherwise wait for the next notification.
+      if (backlog) wake.notify();
+      else if (wake.generation === generationAtClaim) await wake.wait(options.pollIntervalMs, signal);
     } catch (error) {
+      if (signal.aborted) break;
+      backlog = false;
       failureCount++;
       options.logger.warn({ group: options.group, failureCount, ...describeError(error) }, 'event log batch failed');
       await sleep(CONSUMER_RETRY_BACKOFF_MS_BASE * Math.min(failureCount, 50), undefined, { signal }).catch(
@@ -110,84 +142,148 @@ async function runWorker(
 }
 
 /**
- * Claims a partition, processes one batch while renewing the claim, releases it. Returns undefined
- * when no partition has pending events.
+ * Claims up to `partitionLimit` partitions with pending events, processes their next events as one
+ * batch while renewing the claims, and releases them. Returns undefined when nothing was pending.
  */
-async function consumeOneBatch(options: PostgresLogConsumerOptions, owner: string): Promise<number | undefined> {
-  const claim = await claimPartition(options, owner);
-  if (claim === undefined) return undefined;
-  let retryAfterMs: number | undefined;
-  let completedCount = 0;
+async function consumeOneRound(
+  options: PostgresLogConsumerOptions,
+  owner: string,
+  partitionLimit: number,
+): Promise<RoundResult | undefined> {
+  const claims = await claimPartitions(options, owner, partitionLimit);
+  if (claims.length === 0) return undefined;
   const renewal = setInterval(
     () => {
-      renewPartitionLease(options, owner, claim).catch((error: unknown) => {
-        options.logger.warn(
-          { group: options.group, topic: claim.topic, ...describeError(error) },
-          'partition lease renewal failed',
-        );
+      renewPartitionLeases(options, owner, claims).catch((error: unknown) => {
+        options.logger.warn({ group: options.group, ...describeError(error) }, 'partition lease renewal failed');
       });
     },
     Math.floor(options.partitionLeaseMs / 3),
   );
+  let released = false;
+  let rows: LogRow[] = [];
+  let retryAfterMs: number | undefined;
+  let completedCount = 0;
   try {
-    const rows = await readPartitionBatch(options, claim);
-    const sequences = rows.map((row) => row.sequence);
+    const perPartitionLimit = Math.max(1, Math.floor(options.batchSizeMax / claims.length));
+    rows = await readRoundBatch(options, claims, perPartitionLimit);
+    const rowCounts = rowCountByClaim(claims, rows);
+    const everyClaimHasRows = rowCounts.every((count) => count > 0);
     const result = await processEventBatch(
       {
         ...options,
-        commitPosition: (client, count) =>
-          storeOffset(options, client, owner, claim, nextSequenceAfter(claim, sequences, count)),
+        commitPosition: async (client, count) => {
+          // The whole round done (and no claim left to check for purged events): release in the same statement.
+          const release = count === rows.length && everyClaimHasRows;
+          await storeOffsets(options, client, owner, claims, rows, count, release);
+          if (release) afterCommit(client, () => (released = true));
+        },
       },
       rows.map(eventFromRow),
     );
-    if (rows.length === 0) await skipPurgedRange(options, owner, claim);
     completedCount = result.completedCount;
     retryAfterMs = result.retryAfterMs;
+    if (!released) {
+      const emptyClaims = claims.filter((_, index) => rowCounts[index] === 0);
+      if (emptyClaims.length > 0) await skipPurgedRanges(options, owner, emptyClaims);
+    }
+    return { completedCount, backlog: rowCounts.some((count) => count >= perPartitionLimit) };
   } finally {
     clearInterval(renewal);
-    await releasePartition(options, owner, claim, retryAfterMs);
+    if (!released) {
+      const failed = retryAfterMs === undefined ? undefined : rows[completedCount];
+      await releasePartitions(options, owner, claims, failed, retryAfterMs);
+    }
   }
-  return completedCount;
 }
 
-/** The next events of the partition, bounded by count and payload bytes (the first always fits). */
-async function readPartitionBatch(
+function claimKey(topic: string, partition: number): string {
+  return `${topic}/${partition}`;
+}
+
+function rowCountByClaim(claims: readonly PartitionClaim[], rows: readonly LogRow[]): number[] {
+  const indexByKey = new Map(claims.map((claim, index) => [claimKey(claim.topic, claim.partition), index]));
+  const counts = claims.map(() => 0);
+  for (const row of rows) {
+    const index = indexByKey.get(claimKey(row.topic, row.partition));
+    assert(index !== undefined, 'every event read belongs to a claimed partition');
+    counts[index] = (counts[index] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/**
+ * The next events of every claimed partition, in claim order then sequence: at most
+ * `perPartitionLimit` per partition and CONSUMER_BATCH_BYTES_MAX of payload in all (the first
+ * event always fits). A prefix of this order leaves each partition with a prefix of its events done.
+ */
+async function readRoundBatch(
   options: PostgresLogConsumerOptions,
-  claim: PartitionClaim,
-): Promise<(EventRow & { sequence: bigint })[]> {
+  claims: readonly PartitionClaim[],
+  perPartitionLimit: number,
+): Promise<LogRow[]> {
   const log = `${quoteIdentifier(options.busSchema)}.event_log`;
-  const result = await options.pool.query<EventRow & { sequence: bigint }>(
-    `SELECT sequence, event_id, topic, event_key, event_type, payload, headers, occurred_at FROM (
-       SELECT *, sum(octet_length(payload)) OVER (ORDER BY sequence) - octet_length(payload) AS bytes_before
-       FROM (SELECT * FROM ${log} WHERE topic = $1 AND partition = $2 AND sequence >= $3 ORDER BY sequence LIMIT $4) AS oldest
-     ) AS sized WHERE bytes_before < $5 ORDER BY sequence`,
-    [claim.topic, claim.partition, claim.next_sequence, options.batchSizeMax, CONSUMER_BATCH_BYTES_MAX],
+  const result = await options.pool.query<LogRow>(
+    `SELECT sequence, partition, event_id, topic, event_key, event_type, payload, headers, occurred_at FROM (
+       SELECT next.*, claim.claim_order,
+         sum(octet_length(next.payload)) OVER (ORDER BY claim.claim_order, next.sequence) - octet_length(next.payload) AS bytes_before
+       FROM unnest($1::text[], $2::int[], $3::bigint[]) WITH ORDINALITY AS claim(topic, partition, next_sequence, claim_order)
+       CROSS JOIN LATERAL (
+         SELECT * FROM ${log} AS event
+         WHERE event.topic = claim.topic AND event.partition = claim.partition AND event.sequence >= claim.next_sequence
+         ORDER BY event.sequence LIMIT $4
+       ) AS next
+     ) AS sized WHERE bytes_before < $5 ORDER BY claim_order, sequence`,
+    [
+      claims.map((claim) => claim.topic),
+      claims.map((claim) => claim.partition),
+      claims.map((claim) => claim.next_sequence),
+      perPartitionLimit,
+      CONSUMER_BATCH_BYTES_MAX,
+    ],
   );
   return result.rows;
 }
 
-async function renewPartitionLease(
+async function renewPartitionLeases(
   options: PostgresLogConsumerOptions,
   owner: string,
-  claim: PartitionClaim,
+  claims: readonly PartitionClaim[],
 ): Promise<void> {
   await options.pool.query(
-    `UPDATE ${quoteIdentifier(options.busSchema)}.consumer_offsets
-     SET lease_expires_at = now() + make_interval(secs => $5::double precision / 1000)
-     WHERE group_name = $1 AND topic = $2 AND partition = $3 AND lease_owner = $4`,
-    [options.group, claim.topic, claim.partition, owner, options.partitionLeaseMs],
+    `UPDATE ${quoteIdentifier(options.busSchema)}.consumer_offsets AS offsets
+     SET lease_expires_at = now() + make_interval(secs => $3::double precision / 1000)
+     FROM unnest($4::text[], $5::int[]) AS claim(topic, partition)
+     WHERE offsets.group_name = $1 AND offsets.lease_owner = $2
+       AND offsets.topic = claim.topic AND offsets.partition = claim.partition`,
+    [
+      options.group,
+      owner,
+      options.partitionLeaseMs,
+      claims.map((claim) => claim.topic),
+      claims.map((claim) => claim.partition),
+    ],
   );
 }
 
-function nextSequenceAfter(claim: PartitionClaim, sequences: readonly bigint[], completedCount: number): bigint {
-  assert(completedCount >= 0 && completedCount <= sequences.length, 'completed count within the batch');
-  if (completedCount === 0) return claim.next_sequence;
-  const last = sequences[completedCount - 1];
-  assert(last !== undefined && last >= claim.next_sequence, 'offset only moves forward');
-  return last + 1n;
+/** Each claim's next sequence once the first `completedCount` rows of the round are done. */
+function nextSequences(claims: readonly PartitionClaim[], rows: readonly LogRow[], completedCount: number): bigint[] {
+  assert(completedCount >= 0 && completedCount <= rows.length, 'completed count within the round');
+  const nextByKey = new Map<string, bigint>();
+  for (const row of rows.slice(0, completedCount)) nextByKey.set(claimKey(row.topic, row.partition), row.sequence + 1n);
+  return claims.map((claim) => {
+    const next = nextByKey.get(claimKey(claim.topic, claim.partition)) ?? claim.next_sequence;
+    assert(next >= claim.next_sequence, 'offset only moves forward');
+    return next;
+  });
 }
 
-async function claimPartition(options: PostgresLogConsumerOptions, owner: string): Promise<PartitionClaim | undefined> {
+async function claimPartitions(
+  options: PostgresLogConsumerOptions,
+  owner: string,
+  partitionLimit: number,
+): Promise<PartitionClaim[]> {
+  assert(partitionLimit >= 1, 'a round claims at least one partition');
   const schema = quoteIdentifier(options.busSchema);
   const result = await options.pool.query<PartitionClaim>(
     `UPDATE ${schema}.consumer_offsets AS offsets
@@ -199,62 +295,105 @@ async function claimPartition(options: PostgresLogConsumerOptions, owner: string
              AND head.next_sequence > candidate.next_sequence
              AND (candidate.lease_expires_at IS NULL OR candidate.lease_expires_at < now())
              AND (candidate.retry_not_before IS NULL OR candidate.retry_not_before <= now())
-           ORDER BY candidate.updated_at LIMIT 1
+           ORDER BY candidate.updated_at LIMIT $5
            FOR UPDATE OF candidate SKIP LOCKED) AS claimed
      WHERE offsets.group_name = claimed.group_name AND offsets.topic = claimed.topic AND offsets.partition = claimed.partition
      RETURNING offsets.topic, offsets.partition, offsets.next_sequence`,
-    [options.group, options.topics, owner, options.partitionLeaseMs],
+    [options.group, options.topics, owner, options.partitionLeaseMs, partitionLimit],
   );
-  return result.rows[0];
+  // A fixed order (RETURNING has none) keeps rounds deterministic.
+  return result.rows.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
 }
 
-/** Stores the offset in the handlers' transaction, only while this worker still owns the lease. */
-async function storeOffset(
+/**
+ * Stores the claims' offsets in the handlers' transaction, only while this worker still owns every
+ * lease; `release` also gives the leases back (the round is finished).
+ */
+async function storeOffsets(
   options: PostgresLogConsumerOptions,
   client: pg.PoolClient,
   owner: string,
-  claim: PartitionClaim,
-  nextSequence: bigint,
+  claims: readonly PartitionClaim[],
+  rows: readonly LogRow[],
+  completedCount: number,
+  release: boolean,
 ): Promise<void> {
   const updated = await client.query(
-    `UPDATE ${quoteIdentifier(options.busSchema)}.consumer_offsets SET next_sequence = $5, updated_at = now()
-     WHERE group_name = $1 AND topic = $2 AND partition = $3 AND lease_owner = $4 AND next_sequence = $6
-       AND lease_expires_at > now()`,
-    [options.group, claim.topic, claim.partition, owner, nextSequence, claim.next_sequence],
+    `UPDATE ${quoteIdentifier(options.busSchema)}.consumer_offsets AS offsets
+     SET next_sequence = moved.next_sequence, updated_at = now(),
+         lease_owner = CASE WHEN $3 THEN NULL ELSE offsets.lease_owner END,
+         lease_expires_at = CASE WHEN $3 THEN NULL ELSE offsets.lease_expires_at END,
+         retry_not_before = CASE WHEN $3 THEN NULL ELSE offsets.retry_not_before END
+     FROM unnest($4::text[], $5::int[], $6::bigint[], $7::bigint[]) AS moved(topic, partition, next_sequence, claimed_sequence)
+     WHERE offsets.group_name = $1 AND offsets.lease_owner = $2 AND offsets.lease_expires_at > now()
+       AND offsets.topic = moved.topic AND offsets.partition = moved.partition
+       AND offsets.next_sequence = moved.claimed_sequence`,
+    [
+      options.group,
+      owner,
+      release,
+      claims.map((claim) => claim.topic),
+      claims.map((claim) => claim.partition),
+      nextSequences(claims, rows, completedCount),
+      claims.map((claim) => claim.next_sequence),
+    ],
   );
-  if (updated.rowCount !== 1) {
-    throw new BusError(BusErrorCode.handlerFailed, `partition lease lost for ${claim.topic}/${claim.partition}`);
+  if (updated.rowCount !== claims.length) {
+    throw new BusError(
+      BusErrorCode.handlerFailed,
+      `partition lease lost for ${claims.length - (updated.rowCount ?? 0)} partitions`,
+    );
   }
 }
 
-/** Events below the head but absent were purged by retention: move the offset to the head. */
-async function skipPurgedRange(
+/**
+ * A claimed partition with no event at or after its offset, while its head is further on, lost
+ * that range to retention: move its offset to the head.
+ */
+async function skipPurgedRanges(
   options: PostgresLogConsumerOptions,
   owner: string,
-  claim: PartitionClaim,
+  claims: readonly PartitionClaim[],
 ): Promise<void> {
   const schema = quoteIdentifier(options.busSchema);
   await options.pool.query(
     `UPDATE ${schema}.consumer_offsets AS offsets SET next_sequence = head.next_sequence
-     FROM ${schema}.partition_heads AS head
-     WHERE offsets.group_name = $1 AND offsets.topic = $2 AND offsets.partition = $3 AND offsets.lease_owner = $4
-       AND head.topic = offsets.topic AND head.partition = offsets.partition AND head.next_sequence > offsets.next_sequence`,
-    [options.group, claim.topic, claim.partition, owner],
+     FROM ${schema}.partition_heads AS head, unnest($3::text[], $4::int[]) AS claim(topic, partition)
+     WHERE offsets.group_name = $1 AND offsets.lease_owner = $2
+       AND offsets.topic = claim.topic AND offsets.partition = claim.partition
+       AND head.topic = offsets.topic AND head.partition = offsets.partition AND head.next_sequence > offsets.next_sequence
+       AND NOT EXISTS (SELECT 1 FROM ${schema}.event_log AS event
+                       WHERE event.topic = offsets.topic AND event.partition = offsets.partition
+                         AND event.sequence >= offsets.next_sequence)`,
+    [options.group, owner, claims.map((claim) => claim.topic), claims.map((claim) => claim.partition)],
   );
 }
 
-async function releasePartition(
+/** Gives the claims back; the partition of the failed event (if any) is retried after a delay. */
+async function releasePartitions(
   options: PostgresLogConsumerOptions,
   owner: string,
-  claim: PartitionClaim,
+  claims: readonly PartitionClaim[],
+  failed: LogRow | undefined,
   retryAfterMs: number | undefined,
 ): Promise<void> {
   await options.pool.query(
-    `UPDATE ${quoteIdentifier(options.busSchema)}.consumer_offsets
+    `UPDATE ${quoteIdentifier(options.busSchema)}.consumer_offsets AS offsets
      SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
-         retry_not_before = CASE WHEN $5::int IS NULL THEN NULL ELSE now() + make_interval(secs => $5::double precision / 1000) END
-     WHERE group_name = $1 AND topic = $2 AND partition = $3 AND lease_owner = $4`,
-    [options.group, claim.topic, claim.partition, owner, retryAfterMs ?? null],
+         retry_not_before = CASE WHEN offsets.topic = $5 AND offsets.partition = $6
+           THEN now() + make_interval(secs => $7::double precision / 1000) ELSE NULL END
+     FROM unnest($3::text[], $4::int[]) AS claim(topic, partition)
+     WHERE offsets.group_name = $1 AND offsets.lease_owner = $2
+       AND offsets.topic = claim.topic AND offsets.partition = claim.partition`,
+    [
+      options.group,
+      owner,
+      claims.map((claim) => claim.topic),
+      claims.map((claim) => claim.partition),
+      failed?.topic ?? null,
+      failed?.partition ?? null,
+      retryAfterMs ?? null,
+    ],
   );
 }
 
