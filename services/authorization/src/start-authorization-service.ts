@@ -22,7 +22,11 @@ import { TransactionIdentities } from './flows/transaction-identity.ts';
 import * as limits from './limits.ts';
 import { TransactionStore } from './store/transaction-store.ts';
 import { authorizationGrpcService } from './transport/authorization-grpc-service.ts';
-import { createAuthorizationMetrics, riskAssessObserver } from './transport/authorization-metrics.ts';
+import {
+  createAuthorizationMetrics,
+  pipelineStepObserver,
+  riskAssessObserver,
+} from './transport/authorization-metrics.ts';
 import { HsmPinTranslator, resolveZonePinKey } from './transport/hsm-pin-translator.ts';
 import { MERCHANT_EVENTS_TOPIC, merchantEventsHandler } from './transport/merchant-events-handler.ts';
 import { MerchantContextClient } from './transport/merchant-context-client.ts';
@@ -198,6 +202,7 @@ function buildParts(options: AuthorizationServiceOptions, pool: pg.Pool): Parts 
     logger: options.logger,
     responseCodeOf,
     nowMs: Date.now,
+    observeStep: pipelineStepObserver(options.meter),
   };
   return { deps, cache, upstream, risk, store, qr };
 }

@@ -194,19 +194,81 @@ function databaseReport(before: Map<string, number>, after: Map<string, number>,
   return lines.join('\n');
 }
 
-/** Histograms read from the services' /metrics around the run: where the risk budget goes. */
-const WATCHED_HISTOGRAMS = [
+/** Histograms read from the services' /metrics around the run: where the time and the risk budget go. */
+const AUTHORIZATION_METRICS_URL = 'http://127.0.0.1:9102/metrics';
+const WATCHED_HISTOGRAMS: readonly { label: string; url: string; name: string; labelFilter?: string }[] = [
   { label: 'Assess inside risk', url: 'http://127.0.0.1:9103/metrics', name: 'risk_assess_duration_ms' },
   {
     label: 'Assess as authorization waits for it',
-    url: 'http://127.0.0.1:9102/metrics',
+    url: AUTHORIZATION_METRICS_URL,
     name: 'authorization_risk_assess_duration',
   },
-  { label: 'authorization, request to answer', url: 'http://127.0.0.1:9102/metrics', name: 'authorization_duration' },
+  { label: 'authorization, request to answer', url: AUTHORIZATION_METRICS_URL, name: 'authorization_duration' },
+  ...[
+    'load-terminal-context',
+    'reserve-network-identity',
+    'record-intent',
+    'assess-risk',
+    'route-upstream',
+    'record-outcome',
+  ].map((step) => ({
+    label: `  step ${step}`,
+    url: AUTHORIZATION_METRICS_URL,
+    name: 'authorization_step_duration',
+    labelFilter: `step="${step}"`,
+  })),
 ];
 
-/** Cumulative bucket counts by upper bound, summed over every label set. */
-async function histogramBuckets(url: string, name: string): Promise<Map<number, number>> {
+/** How often the event-loop delay gauges are read during the run (each read resets the service's window). */
+const LOOP_DELAY_SAMPLE_INTERVAL_MS = 2_000;
+
+/**
+ * Samples every service's event-loop delay p99 (the window since the previous read) while the bench
+ * runs: time a ready request waits before its process gets to it, scheduling included.
+ */
+function sampleLoopDelays(): { stop(): Promise<Map<string, number[]>> } {
+  const samples = new Map<string, number[]>(PLATFORM_SERVICES.map((service) => [service.name, []]));
+  const sampleOnce = async (): Promise<void> => {
+    await Promise.all(
+      PLATFORM_SERVICES.map(async (service) => {
+        const text = await fetch(service.readyUrl.replace(/\/readyz$/, '/metrics'), {
+          signal: AbortSignal.timeout(1_000),
+        }).then(
+          (response) => response.text(),
+          () => '',
+        );
+        const match = /^nodejs_eventloop_delay_p99(?:\{[^}]*\})? ([0-9.e+-]+)/m.exec(text);
+        if (match !== null) samples.get(service.name)?.push(Number(match[1]) * 1000);
+      }),
+    );
+  };
+  void sampleOnce(); // starts every window at the run's start
+  const timer = setInterval(() => void sampleOnce(), LOOP_DELAY_SAMPLE_INTERVAL_MS);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sampleOnce();
+      for (const values of samples.values()) values.shift(); // the first read covers the time before the run
+      return samples;
+    },
+  };
+}
+
+function loopDelayReport(samples: Map<string, number[]>): string {
+  const lines = [
+    `Event-loop delay p99 per ${LOOP_DELAY_SAMPLE_INTERVAL_MS / 1000} s window during the bench (median / max of the windows, ms):`,
+  ];
+  for (const [service, values] of samples) {
+    if (values.length === 0) continue;
+    const sorted = [...values].sort((left, right) => left - right);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+    lines.push(`  ${service.padEnd(16)} ${median.toFixed(1)} / ${(sorted.at(-1) ?? 0).toFixed(1)}`);
+  }
+  return lines.join('\n');
+}
+
+/** Cumulative bucket counts by upper bound, summed over every label set (or those with `labelFilter`). */
+async function histogramBuckets(url: string, name: string, labelFilter?: string): Promise<Map<number, number>> {
   const text = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
     (response) => response.text(),
     () => '',
@@ -215,7 +277,7 @@ async function histogramBuckets(url: string, name: string): Promise<Map<number, 
   const pattern = new RegExp(`^${name}_bucket\\{.*le="([^"]+)".*\\} ([0-9.e+]+)`);
   for (const line of text.split('\n')) {
     const match = pattern.exec(line);
-    if (match === null) continue;
+    if (match === null || (labelFilter !== undefined && !line.includes(labelFilter))) continue;
     const bound = match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]);
     buckets.set(bound, (buckets.get(bound) ?? 0) + Number(match[2]));
   }
@@ -247,7 +309,9 @@ function quantileBetween(
 }
 
 async function histogramSnapshot(): Promise<Map<number, number>[]> {
-  return Promise.all(WATCHED_HISTOGRAMS.map((histogram) => histogramBuckets(histogram.url, histogram.name)));
+  return Promise.all(
+    WATCHED_HISTOGRAMS.map((histogram) => histogramBuckets(histogram.url, histogram.name, histogram.labelFilter)),
+  );
 }
 
 function histogramReport(before: Map<number, number>[], after: Map<number, number>[]): string {
@@ -276,12 +340,14 @@ try {
   const cpuBefore = await cpuSnapshot(platform);
   const histogramsBefore = await histogramSnapshot();
   const startedAtMs = Date.now();
+  const loopDelays = sampleLoopDelays();
   exitCode = await runBench(['--state', join(stateDirectory, 'bench-state.json'), ...options.benchArguments], {
     ...process.env,
     DATABASE_URL: platform.databaseUrl,
   });
   const cpuAfter = await cpuSnapshot(platform);
   process.stdout.write(`${histogramReport(histogramsBefore, await histogramSnapshot())}\n`);
+  process.stdout.write(`${loopDelayReport(await loopDelays.stop())}\n`);
   const requestsSent = await requestsSentIn(reportPath);
   process.stdout.write(`${cpuReport(cpuBefore, cpuAfter, requestsSent, Date.now() - startedAtMs)}\n`);
   process.stdout.write(

@@ -41,4 +41,6 @@ export interface FlowDependencies {
   /** The single reason -> field 39 mapper (transport/response-code.ts), injected so flows stay inward. */
   readonly responseCodeOf: (ctx: AuthorizationContext) => string;
   readonly nowMs: () => number;
+  /** Sees every pipeline step's prepare time (metrics at the edge; flows stay free of telemetry). */
+  readonly observeStep?: (step: string, durationMs: number) => void;
 }

@@ -55,3 +55,13 @@ export function riskAssessObserver(meter: Meter): (elapsedMs: number, outcome: s
   });
   return (elapsedMs, outcome) => duration.record(elapsedMs, { outcome });
 }
+
+/** Each pipeline step's prepare time: where the authorization budget goes, step by step. */
+export function pipelineStepObserver(meter: Meter): (step: string, durationMs: number) => void {
+  const duration = meter.createHistogram('authorization.step.duration', {
+    unit: 'ms',
+    description: 'Time each authorization pipeline step took to prepare, by step',
+    advice: { explicitBucketBoundaries: FAST_STEP_BUCKETS_MS },
+  });
+  return (step, durationMs) => duration.record(durationMs, { step });
+}

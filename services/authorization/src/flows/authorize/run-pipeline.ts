@@ -48,7 +48,7 @@ async function prepareOne(
   const remainingMs = ctx.remainingMs(startedAtMs);
   if (remainingMs <= 0 && participant.uninterruptible !== true) {
     ctx.decline('budget_exhausted');
-    recordTiming(ctx, participant.name, 0, 'timeout');
+    recordTiming(ctx, deps, participant.name, 0, 'timeout');
     return Vote.ABORTED | Vote.NO_JOIN;
   }
   const stepTimeoutMs = Math.min(participant.stepTimeoutMs?.(deps) ?? deps.settings.stepTimeoutMs, remainingMs);
@@ -61,15 +61,15 @@ async function prepareOne(
         deps.logger.warn({ txnId: ctx.txnId, step: participant.name, err: error }, 'participant failed after timeout');
       });
       ctx.decline('budget_exhausted');
-      recordTiming(ctx, participant.name, deps.nowMs() - startedAtMs, 'timeout');
+      recordTiming(ctx, deps, participant.name, deps.nowMs() - startedAtMs, 'timeout');
       return Vote.ABORTED;
     }
-    recordTiming(ctx, participant.name, deps.nowMs() - startedAtMs, isPrepared(vote) ? 'prepared' : 'aborted');
+    recordTiming(ctx, deps, participant.name, deps.nowMs() - startedAtMs, isPrepared(vote) ? 'prepared' : 'aborted');
     assert(isPrepared(vote) || ctx.declineReason !== undefined, `${participant.name} aborted without a reason`);
     return vote;
   } catch (error) {
     ctx.decline('internal_error');
-    recordTiming(ctx, participant.name, deps.nowMs() - startedAtMs, 'error');
+    recordTiming(ctx, deps, participant.name, deps.nowMs() - startedAtMs, 'error');
     deps.logger.error({ txnId: ctx.txnId, step: participant.name, err: error }, 'participant prepare failed');
     return Vote.ABORTED;
   }
@@ -99,8 +99,15 @@ function raceTimeout(work: Promise<VoteBits>, timeoutMs: number): Promise<VoteBi
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-function recordTiming(ctx: AuthorizationContext, step: string, durationMs: number, vote: StepTiming['vote']): void {
+function recordTiming(
+  ctx: AuthorizationContext,
+  deps: FlowDependencies,
+  step: string,
+  durationMs: number,
+  vote: StepTiming['vote'],
+): void {
   ctx.timings.push({ step, durationMs, vote });
+  deps.observeStep?.(step, durationMs);
   // The same timing as an event on the active Authorize span, so a slow trace shows its slow step.
   trace.getActiveSpan()?.addEvent(step, { 'acq.step.duration_ms': durationMs, 'acq.step.vote': vote });
 }
