@@ -5,11 +5,14 @@
  * them behind one another's fsync (the top wait of the platform under load). A NOTIFY on its own
  * writes no WAL, so it holds that lock for microseconds. Writes of one event-loop turn share one
  * NOTIFY per schema. The relays of a process register their pool here; without one (no relay in
- * this process) nothing is sent and the relay elsewhere finds the rows by its poll.
+ * this process) nothing is sent and the relay elsewhere finds the rows by its poll. When this
+ * process's own relay holds the schema's lease, it is woken in process and no NOTIFY is sent at all
+ * (a round trip and a wake-up of every listening backend fewer per commit).
  */
 import type pg from 'pg';
 
 const poolsBySchema = new Map<string, Set<pg.Pool>>();
+const leasedRelayWakesBySchema = new Map<string, Set<() => void>>();
 const schemasToAnnounce = new Set<string>();
 let announceScheduled = false;
 
@@ -29,6 +32,17 @@ export function registerOutboxNotifier(schema: string, pool: pg.Pool): () => voi
   };
 }
 
+/** Called by a relay while it holds the schema's lease: writes of this process then wake it directly. */
+export function registerLeasedRelayWake(schema: string, wake: () => void): () => void {
+  const wakes = leasedRelayWakesBySchema.get(schema) ?? new Set<() => void>();
+  wakes.add(wake);
+  leasedRelayWakesBySchema.set(schema, wakes);
+  return () => {
+    wakes.delete(wake);
+    if (wakes.size === 0) leasedRelayWakesBySchema.delete(schema);
+  };
+}
+
 /** Announces that rows were committed to `<schema>.outbox`. Never throws, never waits. */
 export function announceOutboxWrite(schema: string): void {
   if (!poolsBySchema.has(schema)) return;
@@ -41,6 +55,11 @@ export function announceOutboxWrite(schema: string): void {
 function sendAnnouncements(): void {
   announceScheduled = false;
   for (const schema of schemasToAnnounce) {
+    const leasedRelayWakes = leasedRelayWakesBySchema.get(schema);
+    if (leasedRelayWakes !== undefined) {
+      for (const wake of leasedRelayWakes) wake();
+      continue;
+    }
     const pool = poolsBySchema.get(schema)?.values().next().value;
     // A lost NOTIFY only delays the relay until its poll: nothing to recover here.
     pool?.query('SELECT pg_notify($1, $2)', [outboxChannel(schema), '']).catch(() => undefined);

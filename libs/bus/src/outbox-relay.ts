@@ -23,7 +23,7 @@ import {
 } from './limits.ts';
 import type { EventPublisher } from './publishers/publisher.ts';
 import { WakeSignal } from './wake-signal.ts';
-import { outboxChannel, registerOutboxNotifier } from './outbox-notifier.ts';
+import { outboxChannel, registerLeasedRelayWake, registerOutboxNotifier } from './outbox-notifier.ts';
 
 export interface OutboxRelayOptions {
   pool: pg.Pool;
@@ -91,6 +91,21 @@ async function relayWhileLeased(
 ): Promise<void> {
   const wake = new WakeSignal();
   await wake.listen(lease.client, outboxChannel(options.schema));
+  const unregisterLeasedWake = registerLeasedRelayWake(options.schema, wake.notify);
+  try {
+    await relayUntilAborted(options, wake, signal, state, logger);
+  } finally {
+    unregisterLeasedWake();
+  }
+}
+
+async function relayUntilAborted(
+  options: OutboxRelayOptions,
+  wake: WakeSignal,
+  signal: AbortSignal,
+  state: { publishedCount: number },
+  logger: Logger,
+): Promise<void> {
   logger.info({ schema: options.schema }, 'outbox relay started');
   let failureCount = 0;
   let lastPurgeMs = 0;
@@ -147,14 +162,21 @@ export async function relayOneBatch(
     [batchSizeMax, RELAY_BATCH_BYTES_MAX],
   );
   if (pending.rows.length === 0) return { publishedCount: 0, full: false };
-  await publisher.publish(pending.rows.map(eventFromRow));
+  const events = pending.rows.map(eventFromRow);
   const positions = pending.rows.map((row) => row.position);
-  const marked = await pool.query(
-    `UPDATE ${table} SET published_at = now() WHERE position = ANY($1::bigint[]) AND published_at IS NULL`,
-    [positions],
-  );
+  let markedCount: number;
+  if (publisher.publishFromOutbox !== undefined) {
+    markedCount = await publisher.publishFromOutbox(events, { schema, positions });
+  } else {
+    await publisher.publish(events);
+    const marked = await pool.query(
+      `UPDATE ${table} SET published_at = now() WHERE position = ANY($1::bigint[]) AND published_at IS NULL`,
+      [positions],
+    );
+    markedCount = marked.rowCount ?? 0;
+  }
   // Fewer rows only if a previous lease holder marked some concurrently; never more.
-  assert((marked.rowCount ?? 0) <= positions.length, 'marked at most the rows read');
+  assert(markedCount <= positions.length, 'marked at most the rows read');
   const payloadBytes = pending.rows.reduce((sum, row) => sum + row.payload.length, 0);
   return {
     publishedCount: pending.rows.length,

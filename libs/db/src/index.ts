@@ -25,5 +25,6 @@ export {
   IsolationLevel,
   type TransactionOptions,
   retryBackoffMs,
+  retryOnConflict,
   withTransaction,
 } from './with-transaction.ts';

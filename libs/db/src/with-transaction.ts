@@ -49,12 +49,23 @@ export async function withTransaction<Result>(
   work: (client: pg.PoolClient) => Promise<Result>,
   options: TransactionOptions = {},
 ): Promise<Result> {
-  const attemptCountMax = options.attemptCountMax ?? TRANSACTION_ATTEMPT_COUNT_MAX;
-  assert(attemptCountMax >= 1 && attemptCountMax <= TRANSACTION_ATTEMPT_COUNT_MAX, 'attemptCountMax out of range');
   const begin = options.isolation === undefined ? 'BEGIN' : `BEGIN ISOLATION LEVEL ${options.isolation}`;
+  return retryOnConflict(() => runOnce(pool, begin, work), options.attemptCountMax);
+}
+
+/**
+ * Runs `work` again after a serialization failure or deadlock, with jittered backoff, up to the
+ * attempt limit. For a single autocommit statement (atomic on its own) this is the retry of
+ * withTransaction without its BEGIN and COMMIT round trips.
+ */
+export async function retryOnConflict<Result>(
+  work: () => Promise<Result>,
+  attemptCountMax: number = TRANSACTION_ATTEMPT_COUNT_MAX,
+): Promise<Result> {
+  assert(attemptCountMax >= 1 && attemptCountMax <= TRANSACTION_ATTEMPT_COUNT_MAX, 'attemptCountMax out of range');
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runOnce(pool, begin, work);
+      return await work();
     } catch (error) {
       if (!isRetryableTransactionError(error)) throw error;
       if (attempt >= attemptCountMax) {

@@ -1,7 +1,7 @@
 import { assert } from '@acq/assert';
-import { advisoryKey, quoteIdentifier, withTransaction } from '@acq/db';
+import { advisoryKey, quoteIdentifier, retryOnConflict, withTransaction } from '@acq/db';
 import type pg from 'pg';
-import { eventColumns } from '../event.ts';
+import { type BusEvent, eventColumns } from '../event.ts';
 import { POSTGRES_LOG_PARTITION_COUNT, POSTGRES_LOG_RETENTION_MS, PURGE_BATCH_SIZE_MAX } from '../limits.ts';
 import { partitionForKey } from '../partition.ts';
 import type { EventPublisher } from './publisher.ts';
@@ -27,11 +27,75 @@ const POSTGRES_IDENTIFIER_LENGTH_MAX = 63;
  * Appends a batch to the shared event log in one statement. Sequence ranges are reserved by
  * upserting partition_heads (row-locked in sorted order to avoid deadlocks) in the same statement
  * as the insert, so appends to a partition commit one after the other and sequences have no gaps.
+ * From a relay (publishFromOutbox) the same statement marks the outbox rows published: the log and
+ * the outbox share the database, so the relay's append and mark are one atomic round trip.
  */
 export function createPostgresLogPublisher(options: PostgresLogPublisherOptions): EventPublisher {
   const busSchema = options.busSchema ?? 'bus';
-  const schema = quoteIdentifier(busSchema);
-  const appendSql = `
+  const appendSql = appendStatement(quoteIdentifier(busSchema), undefined);
+  const appendAndMarkSqlBySchema = new Map<string, string>();
+  const append = async (events: readonly BusEvent[], sql: string, extra: unknown[]): Promise<number> => {
+    const columns = eventColumns(events);
+    const partitions = events.map((event) => partitionForKey(event.key, POSTGRES_LOG_PARTITION_COUNT));
+    const parameters = [
+      columns.topics,
+      partitions,
+      columns.ids,
+      columns.keys,
+      columns.types,
+      columns.payloads,
+      columns.headers,
+      columns.occurredAts,
+      ...extra,
+    ];
+    // One statement is atomic on its own; the rare deadlock between appenders of overlapping
+    // partition sets is retried.
+    const result = await retryOnConflict(() =>
+      options.pool.query<{ appended_count: number; marked_count: number }>(sql, parameters),
+    );
+    const row = result.rows[0];
+    assert(row?.appended_count === events.length, 'every event was appended to the log');
+    // NOTIFY after the commit, not in it: a notifying transaction holds the global notify lock
+    // through its commit flush (see outbox-notifier.ts). A lost one only delays consumers to their poll.
+    const channels = [...new Set(events.map((event) => eventLogChannel(busSchema, event.topic)))];
+    await options.pool
+      .query('SELECT pg_notify(channel, $2) FROM unnest($1::text[]) AS channel', [channels, ''])
+      .catch(() => undefined);
+    return row.marked_count;
+  };
+  return {
+    backend: 'postgres',
+    async publish(events) {
+      if (events.length === 0) return;
+      await append(events, appendSql, []);
+    },
+    async publishFromOutbox(events, outbox) {
+      assert(events.length === outbox.positions.length, 'one outbox position per event');
+      if (events.length === 0) return 0;
+      let sql = appendAndMarkSqlBySchema.get(outbox.schema);
+      if (sql === undefined) {
+        sql = appendStatement(quoteIdentifier(busSchema), quoteIdentifier(outbox.schema));
+        appendAndMarkSqlBySchema.set(outbox.schema, sql);
+      }
+      return append(events, sql, [outbox.positions]);
+    },
+    purgeExpired: () => purgeExpiredLogEvents(options.pool, busSchema),
+    async close() {},
+  };
+}
+
+/** The append, and with an outbox schema also the mark of `$9` positions of that outbox as published. */
+function appendStatement(schema: string, outboxSchema: string | undefined): string {
+  const mark =
+    outboxSchema === undefined
+      ? ''
+      : `,
+    marked AS (
+      UPDATE ${outboxSchema}.outbox SET published_at = now()
+      WHERE position = ANY($9::bigint[]) AND published_at IS NULL
+      RETURNING 1)`;
+  const markedCount = outboxSchema === undefined ? '0' : '(SELECT count(*) FROM marked)::int';
+  return `
     WITH input AS (
       SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::bytea[], $7::jsonb[], $8::timestamptz[])
         WITH ORDINALITY AS input(topic, partition, event_id, event_key, event_type, payload, headers, occurred_at, ordinal)),
@@ -48,39 +112,8 @@ export function createPostgresLogPublisher(options: PostgresLogPublisherOptions)
                + row_number() OVER (PARTITION BY input.topic, input.partition ORDER BY input.ordinal),
              input.event_id, input.event_key, input.event_type, input.payload, input.headers, input.occurred_at
       FROM input JOIN counts USING (topic, partition) JOIN heads USING (topic, partition)
-      RETURNING 1)
-    SELECT (SELECT count(*) FROM appended)::int AS appended_count`;
-  return {
-    backend: 'postgres',
-    async publish(events) {
-      if (events.length === 0) return;
-      const columns = eventColumns(events);
-      const partitions = events.map((event) => partitionForKey(event.key, POSTGRES_LOG_PARTITION_COUNT));
-      const parameters = [
-        columns.topics,
-        partitions,
-        columns.ids,
-        columns.keys,
-        columns.types,
-        columns.payloads,
-        columns.headers,
-        columns.occurredAts,
-      ];
-      // withTransaction retries the rare deadlock between appenders of overlapping partition sets.
-      const result = await withTransaction(options.pool, (client) =>
-        client.query<{ appended_count: number }>(appendSql, parameters),
-      );
-      assert(result.rows[0]?.appended_count === events.length, 'every event was appended to the log');
-      // NOTIFY after the commit, not in it: a notifying transaction holds the global notify lock
-      // through its commit flush (see outbox-notifier.ts). A lost one only delays consumers to their poll.
-      const channels = [...new Set(events.map((event) => eventLogChannel(busSchema, event.topic)))];
-      await options.pool
-        .query('SELECT pg_notify(channel, $2) FROM unnest($1::text[]) AS channel', [channels, ''])
-        .catch(() => undefined);
-    },
-    purgeExpired: () => purgeExpiredLogEvents(options.pool, busSchema),
-    async close() {},
-  };
+      RETURNING 1)${mark}
+    SELECT (SELECT count(*) FROM appended)::int AS appended_count, ${markedCount} AS marked_count`;
 }
 
 /** Deletes log events past retention in one bounded batch; one purger at a time per bus schema. */

@@ -9,6 +9,15 @@ import type { BusEvent } from '../event.ts';
 export interface EventPublisher {
   readonly backend: 'kafka' | 'postgres';
   publish(events: readonly BusEvent[]): Promise<void>;
+  /**
+   * Where the broker shares the outbox's database (the Postgres log): publishes and marks the
+   * outbox rows at `positions` published in one atomic statement; returns how many it marked.
+   * Absent elsewhere: the relay marks the rows after `publish`.
+   */
+  publishFromOutbox?(
+    events: readonly BusEvent[],
+    outbox: { schema: string; positions: readonly bigint[] },
+  ): Promise<number>;
   /** Periodic housekeeping (log retention); a no-op where the broker does it. */
   purgeExpired(): Promise<number>;
   close(): Promise<void>;
