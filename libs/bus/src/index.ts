@@ -33,4 +33,5 @@ export { createKafkaPublisher, EventHeader, type KafkaPublisherOptions } from '.
 export { createPostgresLogPublisher, type PostgresLogPublisherOptions } from './publishers/postgres-log-publisher.ts';
 export type { EventPublisher } from './publishers/publisher.ts';
 export { type BusBackend, type SubscribeOptions, subscribe } from './subscribe.ts';
-export { writeOutboxEvents } from './write-outbox-events.ts';
+export { type OutboxInsert, prepareOutboxInsert, writeOutboxEvents } from './write-outbox-events.ts';
+export { announceOutboxWrite } from './outbox-notifier.ts';

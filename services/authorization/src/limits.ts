@@ -52,10 +52,11 @@ export const RISK_RECONNECT_DELAY_MS_MIN = 100;
 export const RISK_RECONNECT_DELAY_MS_MAX = 5_000;
 export const RISK_RELEASE_TIMEOUT_MS = 1_000;
 /**
- * Confirms and releases share one SettleReservations call: sent at once when none is in flight,
- * otherwise collected for up to the window; risk accepts at most 1,000 a call.
+ * Confirms and releases share one SettleReservations call: collected for the window (nobody waits
+ * on them; a pending reservation stays valid for minutes), so even at low rates one call carries
+ * several; risk accepts at most 1,000 a call.
  */
-export const RISK_SETTLEMENT_WINDOW_MS = 2;
+export const RISK_SETTLEMENT_WINDOW_MS = 20;
 export const RISK_SETTLEMENT_BATCH_SIZE_MAX = 500;
 export const RISK_SETTLEMENT_QUEUE_SIZE_MAX = 8_192;
 export const RISK_SETTLEMENT_CALLS_IN_FLIGHT_MAX = 4;

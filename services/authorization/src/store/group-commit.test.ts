@@ -88,3 +88,20 @@ test('a failed write rejects every row of its batch; a full queue refuses at onc
   await closing;
   await expect.rejects(blocked.submit(4), GroupCommitClosedError);
 });
+
+test('idleFlush after_window: rows submitted over separate turns within the window share one write', async () => {
+  const batches: number[][] = [];
+  const committer = new GroupCommitter(recordingWriter(batches), {
+    windowMs: 40,
+    idleFlush: 'after_window',
+    rowsMax: 100,
+    queueRowsMax: 1_000,
+    concurrentBatchesMax: 1,
+  });
+  const first = committer.submit(1);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const second = committer.submit(2);
+  expect.deepEqual(batches, [], 'nothing written before the window ends');
+  expect.deepEqual(await Promise.all([first, second]), [10, 20]);
+  expect.deepEqual(batches, [[1, 2]]);
+});

@@ -10,6 +10,12 @@ import { assert } from '@acq/assert';
 
 export interface GroupCommitLimits {
   readonly windowMs: number;
+  /**
+   * When nothing is in flight: `end_of_turn` (default) writes at the end of the event-loop turn (no
+   * added latency, for writes a caller waits on); `after_window` waits the window first, so work
+   * nobody waits on (confirmations) still goes out in batches at low rates.
+   */
+  readonly idleFlush?: 'end_of_turn' | 'after_window';
   readonly rowsMax: number;
   readonly queueRowsMax: number;
   readonly concurrentBatchesMax: number;
@@ -48,6 +54,7 @@ export class GroupCommitter<Item, Result> {
   constructor(writeBatch: BatchWriter<Item, Result>, limits: GroupCommitLimits) {
     assert(limits.windowMs >= 0 && limits.rowsMax >= 1, 'group commit needs a window and a batch size');
     assert(limits.queueRowsMax >= limits.rowsMax, 'the queue holds at least one batch');
+    assert(limits.idleFlush !== 'after_window' || limits.windowMs > 0, 'waiting for the window needs a window');
     assert(limits.concurrentBatchesMax >= 1, 'at least one batch may be in flight');
     this.#writeBatch = writeBatch;
     this.#limits = limits;
@@ -87,7 +94,7 @@ export class GroupCommitter<Item, Result> {
       this.#flushWhilePossible();
       return;
     }
-    if (this.#batchesInFlight === 0) {
+    if (this.#batchesInFlight === 0 && this.#limits.idleFlush !== 'after_window') {
       // Idle: write at the end of this turn, so rows submitted in the same turn share the write.
       this.#immediate ??= setImmediate(() => {
         this.#immediate = undefined;

@@ -4,6 +4,7 @@
  * are single short transactions because they are rare next to purchases.
  */
 import { assert } from '@acq/assert';
+import { announceOutboxWrite, prepareOutboxInsert } from '@acq/bus';
 import { withTransaction } from '@acq/db';
 import type { Fen } from '@acq/money';
 import type pg from 'pg';
@@ -175,7 +176,38 @@ export class TransactionStore {
     });
   }
 
+  /**
+   * Outcomes and their events in one autocommit statement (the update and the outbox insert as one
+   * CTE: one round trip, no BEGIN/COMMIT). A batch that gives back claims on originals (declined
+   * voids and refunds, rare) takes the transaction path.
+   */
   async #writeOutcomes(rows: readonly OutcomeRow[]): Promise<OutcomeResult[]> {
+    if (rows.some((row) => row.releaseClaim)) return this.#writeOutcomesReleasingClaims(rows);
+    const insert = prepareOutboxInsert(rows.flatMap((row) => row.events));
+    const eventOwners = rows.flatMap((row) => row.events.map(() => row.txnId));
+    const updated = await this.#pool.query<{
+      txn_id: string;
+      reversed: boolean;
+      events_written: number;
+      schema: string;
+    }>({
+      name: 'authorization-update-outcomes-with-events',
+      text: UPDATE_OUTCOMES_WITH_EVENTS_SQL,
+      values: [...outcomeColumns(rows), ...insert.parameters, eventOwners],
+    });
+    const reversedById = new Map(updated.rows.map((row) => [row.txn_id, row.reversed]));
+    const first = updated.rows[0];
+    if (first !== undefined) {
+      const expectedCount = rows
+        .filter((row) => reversedById.get(row.txnId) === false)
+        .reduce((count, row) => count + row.events.length, 0);
+      assert(first.events_written === expectedCount, 'every recorded outcome wrote its events');
+      if (expectedCount > 0) announceOutboxWrite(first.schema);
+    }
+    return outcomeResults(rows, reversedById);
+  }
+
+  async #writeOutcomesReleasingClaims(rows: readonly OutcomeRow[]): Promise<OutcomeResult[]> {
     return withTransaction(this.#pool, async (client) => {
       const updated = await client.query<{ txn_id: string; reversed: boolean }>(
         UPDATE_OUTCOMES_SQL,
@@ -184,17 +216,21 @@ export class TransactionStore {
       const reversedById = new Map(updated.rows.map((row) => [row.txn_id, row.reversed]));
       const events = rows.filter((row) => reversedById.get(row.txnId) === false).flatMap((row) => row.events);
       if (events.length > 0) await this.#writeOutbox(client, events);
-      // Rare (declined voids and refunds), and one statement each keeps two claims on one original exact.
+      // One statement each keeps two claims on one original exact.
       for (const row of rows) {
         if (row.releaseClaim && reversedById.has(row.txnId)) await releaseClaim(client, row.txnId);
       }
-      return rows.map((row): OutcomeResult => {
-        const reversed = reversedById.get(row.txnId);
-        if (reversed === undefined) return 'not_pending';
-        return reversed ? 'reversed_meanwhile' : 'recorded';
-      });
+      return outcomeResults(rows, reversedById);
     });
   }
+}
+
+function outcomeResults(rows: readonly OutcomeRow[], reversedById: ReadonlyMap<string, boolean>): OutcomeResult[] {
+  return rows.map((row): OutcomeResult => {
+    const reversed = reversedById.get(row.txnId);
+    if (reversed === undefined) return 'not_pending';
+    return reversed ? 'reversed_meanwhile' : 'recorded';
+  });
 }
 
 function keyOf(row: { terminalId: string; batchNumber: string; stan: string }): string {
@@ -269,8 +305,30 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
 WHERE t.txn_id = o.txn_id AND t.status = 'pending'
 RETURNING t.txn_id, t.reversed_at IS NOT NULL AS reversed`;
 
+const OUTCOME_COLUMN_COUNT = 12;
+const OUTBOX_EVENTS = prepareOutboxInsert([]);
+
+/**
+ * UPDATE_OUTCOMES_SQL and the events of the rows it recorded (not those reversed meanwhile) in one
+ * statement; each event is tied to its transaction by the owner array after the outbox columns.
+ */
+const UPDATE_OUTCOMES_WITH_EVENTS_SQL = `
+WITH updated AS (${UPDATE_OUTCOMES_SQL}),
+inserted AS (
+  INSERT INTO outbox (${OUTBOX_EVENTS.columns})
+  SELECT ${OUTBOX_EVENTS.columns}
+  FROM ${OUTBOX_EVENTS.source(OUTCOME_COLUMN_COUNT + 1)}
+  JOIN unnest($${OUTCOME_COLUMN_COUNT + OUTBOX_EVENTS.parameters.length + 1}::text[]) WITH ORDINALITY
+    AS event_owner(txn_id, ordinal) USING (ordinal)
+  JOIN updated ON updated.txn_id = event_owner.txn_id AND NOT updated.reversed
+  ORDER BY outbox_event.ordinal
+  RETURNING 1)
+SELECT updated.txn_id, updated.reversed, (SELECT count(*) FROM inserted)::int AS events_written,
+  current_schema() AS schema
+FROM updated`;
+
 function outcomeColumns(rows: readonly OutcomeRow[]): unknown[] {
-  return [
+  const columns = [
     rows.map((row) => row.txnId),
     rows.map((row) => row.status),
     rows.map((row) => row.authCode),
@@ -284,4 +342,6 @@ function outcomeColumns(rows: readonly OutcomeRow[]): unknown[] {
     rows.map((row) => row.networkStan),
     rows.map((row) => row.transmissionDateTime),
   ];
+  assert(columns.length === OUTCOME_COLUMN_COUNT, 'outcome columns match the statement');
+  return columns;
 }

@@ -70,6 +70,7 @@ export class RiskClient implements RiskPort {
     this.#logger = logger;
     this.#settlements = new GroupCommitter((batch) => this.#settle(batch), {
       windowMs: limits.settlementBatch.windowMs,
+      idleFlush: 'after_window',
       rowsMax: limits.settlementBatch.sizeMax,
       queueRowsMax: limits.settlementBatch.queueSizeMax,
       concurrentBatchesMax: limits.settlementBatch.callsInFlightMax,

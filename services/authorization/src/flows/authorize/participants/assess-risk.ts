@@ -2,9 +2,11 @@
  * Risk assessment inside the transaction budget. A decline carries risk's field-39 code; a risk
  * service that does not answer in its budget fails closed (96) unless RISK_FAIL_OPEN is set. Counters
  * reserved by an approval are confirmed once the approval is recorded (commit) and released when the
- * transaction does not complete (abort).
+ * transaction does not complete (abort), without holding up the answer.
  */
 import { assert } from '@acq/assert';
+import type { FlowDependencies } from '../../flow-dependencies.ts';
+import type { AuthorizationContext } from '../authorization-context.ts';
 import { type Participant, Vote } from '../participant.ts';
 
 /** Risk's reservation id for a transaction (its contract: `rsv_<txn_id>`, so a retry never reserves twice). */
@@ -55,12 +57,34 @@ export const assessRisk: Participant = {
     ctx.riskReservationId = riskReservationIdOf(ctx.txnId);
     return Vote.ABORTED;
   },
+  // The answer does not wait for these calls: each outcome's authorization event settles the
+  // reservation as well (risk consumes authorization.events as the durable path), so a lost call
+  // only leaves the settlement to that event. Waiting cost every answer a round trip to risk.
   async commit(ctx, deps) {
     if (ctx.riskReservationId === undefined) return;
-    await deps.risk.confirm(ctx.riskReservationId, ctx.txnId);
+    settleWithoutWaiting(deps.risk.confirm(ctx.riskReservationId, ctx.txnId), ctx, deps, 'confirm');
   },
   async abort(ctx, deps) {
     if (ctx.riskReservationId === undefined) return;
-    await deps.risk.release(ctx.riskReservationId, ctx.declineReason ?? 'aborted');
+    settleWithoutWaiting(
+      deps.risk.release(ctx.riskReservationId, ctx.declineReason ?? 'aborted'),
+      ctx,
+      deps,
+      'release',
+    );
   },
 };
+
+function settleWithoutWaiting(
+  settlement: Promise<void>,
+  ctx: AuthorizationContext,
+  deps: FlowDependencies,
+  action: 'confirm' | 'release',
+): void {
+  settlement.catch((error: unknown) => {
+    deps.logger.warn(
+      { txnId: ctx.txnId, action, err: error },
+      'risk reservation settlement failed; the authorization event settles it',
+    );
+  });
+}
