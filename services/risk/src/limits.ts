@@ -62,7 +62,7 @@ export const EVENT_RETRY_COUNT_MAX = 5;
  * Without a backlog the consumer waits this long before a round, so one round (and one pipelined
  * Redis round) applies the events of that time. Releases after voids and reversals may lag by this.
  */
-export const EVENT_BATCH_LINGER_MS = 20;
+export const EVENT_BATCH_LINGER_MS = 50;
 /** Postgres statement timeout for the risk schema (cases, blacklists). */
 export const PG_STATEMENT_TIMEOUT_MS = 2_000;
 export const PG_POOL_SIZE_MAX = 10;

@@ -18,9 +18,9 @@ export const CONSUMER_PARTITION_WORKER_COUNT = 4;
 /**
  * Without a backlog the authorization-events consumer waits this long before a round, so one round
  * (claim, read, inbox, ledger call, commit) applies the events of that time instead of one or two.
- * Settlement is off the terminal's answer path; 20 ms is nothing next to T0's seconds.
+ * Settlement is off the terminal's answer path; 50 ms is nothing next to T0's seconds.
  */
-export const CONSUMER_BATCH_LINGER_MS = 20;
+export const CONSUMER_BATCH_LINGER_MS = 50;
 /** Transfers accepted by one ledger call. */
 export const LEDGER_TRANSFERS_PER_CALL_MAX = 4_000;
 /** pg pool size. */
