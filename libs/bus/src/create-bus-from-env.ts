@@ -13,7 +13,7 @@ export interface Bus {
   backend: BusBackend;
   publisher: EventPublisher;
   /** Starts this service's outbox relay (a singleton across replicas). */
-  startRelay(options: { batchSizeMax: number; pollIntervalMs: number }): OutboxRelay;
+  startRelay(options: { batchSizeMax: number; pollIntervalMs: number; lingerMs?: number }): OutboxRelay;
   subscribe(
     options: Omit<SubscribeOptions, 'pool' | 'schema' | 'backend' | 'brokers' | 'busSchema' | 'logger'>,
   ): Promise<Subscription>;

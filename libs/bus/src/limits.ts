@@ -9,6 +9,8 @@ export const RELAY_BATCH_SIZE_MAX = 1_000;
 export const RELAY_BATCH_BYTES_MAX = 768 * 1024;
 /** Fallback poll when no NOTIFY arrives (NOTIFY is the normal wake-up, within milliseconds). */
 export const RELAY_POLL_INTERVAL_MS_MAX = 5_000;
+/** Longest pause a relay may take after a wake-up to let events gather (latency it adds to the bus). */
+export const RELAY_LINGER_MS_MAX = 200;
 export const RELAY_PUBLISH_RETRY_BACKOFF_MS_BASE = 100;
 export const RELAY_PUBLISH_RETRY_BACKOFF_MS_MAX = 10_000;
 /** Published outbox rows are kept this long for inspection, then purged in bounded deletes. */

@@ -17,6 +17,7 @@ import {
   PURGE_INTERVAL_MS,
   RELAY_BATCH_BYTES_MAX,
   RELAY_BATCH_SIZE_MAX,
+  RELAY_LINGER_MS_MAX,
   RELAY_POLL_INTERVAL_MS_MAX,
   RELAY_PUBLISH_RETRY_BACKOFF_MS_BASE,
   RELAY_PUBLISH_RETRY_BACKOFF_MS_MAX,
@@ -32,6 +33,11 @@ export interface OutboxRelayOptions {
   publisher: EventPublisher;
   batchSizeMax: number;
   pollIntervalMs: number;
+  /**
+   * After a wake-up without a backlog, wait this long before reading, so one batch carries the
+   * events of that time. Adds up to this much to the event's way to consumers; 0 (default) for none.
+   */
+  lingerMs?: number;
   logger?: Logger;
 }
 
@@ -59,6 +65,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     options.pollIntervalMs >= 1 && options.pollIntervalMs <= RELAY_POLL_INTERVAL_MS_MAX,
     'pollIntervalMs out of range',
   );
+  assert((options.lingerMs ?? 0) >= 0 && (options.lingerMs ?? 0) <= RELAY_LINGER_MS_MAX, 'lingerMs out of range');
   const logger = options.logger ?? stderrLogger;
   const shutdown = new AbortController();
   const state = { publishedCount: 0 };
@@ -135,7 +142,10 @@ async function relayUntilAborted(
     // A full batch (by count, or possibly cut by its byte bound) means more is waiting: loop at
     // once. Otherwise sleep until NOTIFY (one that came during this batch ends the wait at once)
     // or the poll interval, instead of reading an outbox that is most likely empty.
-    if (!batch.full) await wake.wait(options.pollIntervalMs, signal);
+    if (!batch.full) {
+      await wake.wait(options.pollIntervalMs, signal);
+      if ((options.lingerMs ?? 0) > 0) await sleep(options.lingerMs, undefined, { signal }).catch(() => undefined);
+    }
   }
 }
 

@@ -66,6 +66,11 @@ export const MERCHANT_EVENTS_RETRY_COUNT_MAX = 5;
 /** Outbox relay of authorization.events. */
 export const OUTBOX_RELAY_BATCH_SIZE_MAX = 500;
 export const OUTBOX_RELAY_POLL_INTERVAL_MS = 200;
+/**
+ * The relay waits this long after a wake-up, so one append to the event log carries the outcomes of
+ * that time instead of one or two (consumers are off the terminal's answer path).
+ */
+export const OUTBOX_RELAY_LINGER_MS = 20;
 /** Upstream connector: TCP links to the network. */
 export const UPSTREAM_CONNECTION_COUNT = 4;
 

@@ -86,6 +86,7 @@ export async function startAuthorizationService(
   const relay = bus.startRelay({
     batchSizeMax: limits.OUTBOX_RELAY_BATCH_SIZE_MAX,
     pollIntervalMs: limits.OUTBOX_RELAY_POLL_INTERVAL_MS,
+    lingerMs: limits.OUTBOX_RELAY_LINGER_MS,
   });
   const parts = buildParts(options, pool);
   await bus.subscribe({
