@@ -37,6 +37,11 @@ after(async () => {
   await database.close();
 });
 
+/** A pool of one connection on the test schema, created through createPool as services do. */
+function singleConnectionPool(applicationName: string, statementTimeoutMs: number): pg.Pool {
+  return createPool({ connectionString: database.url, schema, applicationName, poolSizeMax: 1, statementTimeoutMs });
+}
+
 async function migrationFolder(files: Record<string, string>): Promise<string> {
   const directory = await mkdtemp(join(tmpdir(), 'acq-migrations-'));
   for (const [name, sql] of Object.entries(files)) await writeFile(join(directory, name), sql);
@@ -57,13 +62,7 @@ describe('createPool', () => {
   });
 
   test('cancels statements that exceed statement_timeout', async () => {
-    const shortPool = createPool({
-      connectionString: database.url,
-      schema,
-      applicationName: 'db-test-timeout',
-      poolSizeMax: 1,
-      statementTimeoutMs: 50,
-    });
+    const shortPool = singleConnectionPool('db-test-timeout', 50);
     try {
       await assert.rejects(shortPool.query('SELECT pg_sleep(1)'), { code: SqlState.queryCanceled });
     } finally {
@@ -90,13 +89,7 @@ describe('createPool', () => {
 
 describe('prepared statements', () => {
   test('a parameterised text becomes a named statement on its third use; other forms stay as they are', async () => {
-    const preparedPool = createPool({
-      connectionString: database.url,
-      schema,
-      applicationName: 'db-test-prepared',
-      poolSizeMax: 1,
-      statementTimeoutMs: 5_000,
-    });
+    const preparedPool = singleConnectionPool('db-test-prepared', 5_000);
     try {
       const text = 'SELECT $1::int + 1 AS next, $2::text AS label /* prepared-statements test */';
       const prepared = async (): Promise<string[]> => {
