@@ -167,3 +167,33 @@ test('a failing event holds back its own partition only; it is retried in order'
   const firstFailingIndex = seen.findIndex((entry) => entry.key === failingKey);
   assert.ok(firstFailingIndex > 0, 'other partitions were served before the retried one');
 });
+
+test('a round cut by the byte bound is followed at once by the next one, not by the poll', async () => {
+  const log = await privateLog('rounds_bytes');
+  const key = keyPerPartition()[0] as string;
+  const payloadBytes = 200 * 1024;
+  const eventCount = Math.ceil((2 * busLimits.CONSUMER_BATCH_BYTES_MAX) / payloadBytes) + 2;
+  const events = Array.from({ length: eventCount }, () =>
+    buildEvent({ topic: TOPIC, key, type: 'rounds.T', payload: new Uint8Array(payloadBytes) }),
+  );
+  const publisher = createPostgresLogPublisher({ pool: log.pool, busSchema: log.busSchema });
+  for (let start = 0; start < events.length; start += 8) await publisher.publish(events.slice(start, start + 8));
+  const batchSizes: number[] = [];
+  const startedAtMs = Date.now();
+  const subscription = await subscribe({
+    ...baseOptions(log, 'bytes'),
+    pollIntervalMs: busLimits.CONSUMER_POLL_INTERVAL_MS_MAX,
+    batchHandler: async (batch) => {
+      batchSizes.push(batch.length);
+    },
+  });
+  await waitFor('all events consumed', async () => (await subscription.lag()) === 0);
+  const elapsedMs = Date.now() - startedAtMs;
+  await subscription.stop();
+  assert.ok(batchSizes.length >= 3, `the byte bound cut the rounds (${batchSizes.join(', ')})`);
+  assert.equal(
+    batchSizes.reduce((sum, size) => sum + size, 0),
+    eventCount,
+  );
+  assert.ok(elapsedMs < busLimits.CONSUMER_POLL_INTERVAL_MS_MAX, `no round waited for the poll (${elapsedMs} ms)`);
+});

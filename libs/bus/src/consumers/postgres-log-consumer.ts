@@ -11,6 +11,7 @@ import {
   CONSUMER_PARTITION_LEASE_MS_MAX,
   CONSUMER_PARTITION_LEASE_MS_MIN,
   CONSUMER_RETRY_BACKOFF_MS_BASE,
+  EVENT_PAYLOAD_BYTES_MAX,
   POSTGRES_LOG_PARTITION_COUNT,
 } from '../limits.ts';
 import { processEventBatch } from '../process-event-batch.ts';
@@ -36,8 +37,13 @@ type LogRow = EventRow & { sequence: bigint; partition: number };
 
 interface RoundResult {
   completedCount: number;
-  /** Some claimed partition filled its share of the batch: a backlog, likely in more partitions. */
+  /**
+   * Some claimed partition filled its share of the batch, or the byte bound may have cut it: a
+   * backlog, likely in more partitions.
+   */
   backlog: boolean;
+  /** Events were left unprocessed without a retry delay (a crash suspect ran alone): go on at once. */
+  resumeAtOnce: boolean;
 }
 
 /**
@@ -106,11 +112,12 @@ async function runWorker(
   const partitionCountAll = POSTGRES_LOG_PARTITION_COUNT * options.topics.length;
   const partitionCountFairShare = Math.ceil(partitionCountAll / options.partitionWorkerCount);
   let backlog = false;
+  let resumeAtOnce = false;
   let failureCount = 0;
   while (!signal.aborted) {
     try {
       // Without a backlog, let events gather for a moment: one round then serves several of them.
-      if (!backlog && options.batchLingerMs > 0) {
+      if (!backlog && !resumeAtOnce && options.batchLingerMs > 0) {
         // This worker's round will cover what is published meanwhile: no need to wake another.
         const release = wake.hold();
         try {
@@ -123,15 +130,18 @@ async function runWorker(
       const round = await consumeOneRound(options, owner, backlog ? partitionCountFairShare : partitionCountAll);
       failureCount = 0;
       backlog = round?.backlog ?? false;
+      resumeAtOnce = round?.resumeAtOnce ?? false;
       if (round !== undefined) state.completedCount += round.completedCount;
-      // A backlog brings one more worker in. Without one, go round again only when something was
-      // published since this round's claim (its wake-up may have gone to a worker that found the
-      // partition still leased by this one); otherwise wait for the next notification.
+      // A backlog brings one more worker in. Without one, go round again only when events are known
+      // to be left or something was published since this round's claim (its wake-up may have gone
+      // to a worker that found the partition still leased by this one); otherwise wait for the next
+      // notification.
       if (backlog) wake.notify();
-      else if (wake.generation === generationAtClaim) await wake.wait(options.pollIntervalMs, signal);
+      else if (!resumeAtOnce && wake.generation === generationAtClaim) await wake.wait(options.pollIntervalMs, signal);
     } catch (error) {
       if (signal.aborted) break;
       backlog = false;
+      resumeAtOnce = false;
       failureCount++;
       options.logger.warn({ group: options.group, failureCount, ...describeError(error) }, 'event log batch failed');
       await sleep(CONSUMER_RETRY_BACKOFF_MS_BASE * Math.min(failureCount, 50), undefined, { signal }).catch(
@@ -187,7 +197,14 @@ async function consumeOneRound(
       const emptyClaims = claims.filter((_, index) => rowCounts[index] === 0);
       if (emptyClaims.length > 0) await skipPurgedRanges(options, owner, emptyClaims);
     }
-    return { completedCount, backlog: rowCounts.some((count) => count >= perPartitionLimit) };
+    const payloadBytes = rows.reduce((sum, row) => sum + row.payload.length, 0);
+    return {
+      completedCount,
+      backlog:
+        rowCounts.some((count) => count >= perPartitionLimit) ||
+        payloadBytes > CONSUMER_BATCH_BYTES_MAX - EVENT_PAYLOAD_BYTES_MAX,
+      resumeAtOnce: completedCount < rows.length && retryAfterMs === undefined,
+    };
   } finally {
     clearInterval(renewal);
     if (!released) {
