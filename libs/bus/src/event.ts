@@ -117,3 +117,12 @@ export function eventColumns(events: readonly BusEvent[]) {
     occurredAts: events.map((event) => event.occurredAt.toISOString()),
   };
 }
+
+/**
+ * Whether a batch read under a payload byte bound may have been cut by it (so more rows may be
+ * waiting): the next row could have been as large as an event may be.
+ */
+export function mayBeCutByByteBound(rows: readonly { payload: Uint8Array }[], bytesMax: number): boolean {
+  const payloadBytes = rows.reduce((sum, row) => sum + row.payload.byteLength, 0);
+  return payloadBytes > bytesMax - EVENT_PAYLOAD_BYTES_MAX;
+}

@@ -33,5 +33,11 @@ export { createKafkaPublisher, EventHeader, type KafkaPublisherOptions } from '.
 export { createPostgresLogPublisher, type PostgresLogPublisherOptions } from './publishers/postgres-log-publisher.ts';
 export type { EventPublisher } from './publishers/publisher.ts';
 export { type BusBackend, type SubscribeOptions, subscribe } from './subscribe.ts';
-export { type OutboxInsert, prepareOutboxInsert, writeOutboxEvents } from './write-outbox-events.ts';
+export {
+  OUTBOX_EVENT_COLUMNS,
+  OUTBOX_EVENT_PARAMETER_COUNT,
+  outboxEventSource,
+  prepareOutboxInsert,
+  writeOutboxEvents,
+} from './write-outbox-events.ts';
 export { announceOutboxWrite } from './outbox-notifier.ts';

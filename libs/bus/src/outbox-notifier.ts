@@ -23,23 +23,22 @@ export function outboxChannel(schema: string): string {
 
 /** Called by a relay at start; the returned function unregisters it. */
 export function registerOutboxNotifier(schema: string, pool: pg.Pool): () => void {
-  const pools = poolsBySchema.get(schema) ?? new Set<pg.Pool>();
-  pools.add(pool);
-  poolsBySchema.set(schema, pools);
-  return () => {
-    pools.delete(pool);
-    if (pools.size === 0) poolsBySchema.delete(schema);
-  };
+  return addToRegistry(poolsBySchema, schema, pool);
 }
 
 /** Called by a relay while it holds the schema's lease: writes of this process then wake it directly. */
 export function registerLeasedRelayWake(schema: string, wake: () => void): () => void {
-  const wakes = leasedRelayWakesBySchema.get(schema) ?? new Set<() => void>();
-  wakes.add(wake);
-  leasedRelayWakesBySchema.set(schema, wakes);
+  return addToRegistry(leasedRelayWakesBySchema, schema, wake);
+}
+
+/** Adds `value` under `schema`; the returned function removes it (and the schema once empty). */
+function addToRegistry<Value>(registry: Map<string, Set<Value>>, schema: string, value: Value): () => void {
+  const values = registry.get(schema) ?? new Set<Value>();
+  values.add(value);
+  registry.set(schema, values);
   return () => {
-    wakes.delete(wake);
-    if (wakes.size === 0) leasedRelayWakesBySchema.delete(schema);
+    values.delete(value);
+    if (values.size === 0 && registry.get(schema) === values) registry.delete(schema);
   };
 }
 

@@ -9,9 +9,8 @@ import {
   withAdvisoryLease,
 } from '@acq/db';
 import type pg from 'pg';
-import { type EventRow, eventFromRow } from './event.ts';
+import { type EventRow, eventFromRow, mayBeCutByByteBound } from './event.ts';
 import {
-  EVENT_PAYLOAD_BYTES_MAX,
   OUTBOX_PUBLISHED_RETENTION_MS,
   PURGE_BATCH_SIZE_MAX,
   PURGE_INTERVAL_MS,
@@ -65,7 +64,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     options.pollIntervalMs >= 1 && options.pollIntervalMs <= RELAY_POLL_INTERVAL_MS_MAX,
     'pollIntervalMs out of range',
   );
-  assert((options.lingerMs ?? 0) >= 0 && (options.lingerMs ?? 0) <= RELAY_LINGER_MS_MAX, 'lingerMs out of range');
+  const lingerMs = options.lingerMs ?? 0;
+  assert(lingerMs >= 0 && lingerMs <= RELAY_LINGER_MS_MAX, 'lingerMs out of range');
   const logger = options.logger ?? stderrLogger;
   const shutdown = new AbortController();
   const state = { publishedCount: 0 };
@@ -73,7 +73,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const running = withAdvisoryLease(
     options.pool,
     `outbox-relay:${options.schema}`,
-    (lease, signal) => relayWhileLeased(options, lease, signal, state, logger),
+    (lease, signal) => relayWhileLeased({ ...options, lingerMs }, lease, signal, state, logger),
     { signal: shutdown.signal, logger },
   );
   return {
@@ -89,8 +89,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   };
 }
 
+/** The relay's options with their defaults applied. */
+type RelaySettings = OutboxRelayOptions & { lingerMs: number };
+
 async function relayWhileLeased(
-  options: OutboxRelayOptions,
+  options: RelaySettings,
   lease: AdvisoryLease,
   signal: AbortSignal,
   state: { publishedCount: number },
@@ -107,7 +110,7 @@ async function relayWhileLeased(
 }
 
 async function relayUntilAborted(
-  options: OutboxRelayOptions,
+  options: RelaySettings,
   wake: WakeSignal,
   signal: AbortSignal,
   state: { publishedCount: number },
@@ -144,7 +147,7 @@ async function relayUntilAborted(
     // or the poll interval, instead of reading an outbox that is most likely empty.
     if (!batch.full) {
       await wake.wait(options.pollIntervalMs, signal);
-      if ((options.lingerMs ?? 0) > 0) await sleep(options.lingerMs, undefined, { signal }).catch(() => undefined);
+      if (options.lingerMs > 0) await sleep(options.lingerMs, undefined, { signal }).catch(() => undefined);
     }
   }
 }
@@ -187,10 +190,9 @@ export async function relayOneBatch(
   }
   // Fewer rows only if a previous lease holder marked some concurrently; never more.
   assert(markedCount <= positions.length, 'marked at most the rows read');
-  const payloadBytes = pending.rows.reduce((sum, row) => sum + row.payload.length, 0);
   return {
     publishedCount: pending.rows.length,
-    full: pending.rows.length >= batchSizeMax || payloadBytes > RELAY_BATCH_BYTES_MAX - EVENT_PAYLOAD_BYTES_MAX,
+    full: pending.rows.length >= batchSizeMax || mayBeCutByByteBound(pending.rows, RELAY_BATCH_BYTES_MAX),
   };
 }
 

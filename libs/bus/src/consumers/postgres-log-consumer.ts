@@ -4,14 +4,13 @@ import { assert } from '@acq/assert';
 import { afterCommit, describeError, quoteIdentifier } from '@acq/db';
 import type pg from 'pg';
 import { BusError, BusErrorCode } from '../errors.ts';
-import { type EventRow, eventFromRow } from '../event.ts';
+import { type EventRow, eventFromRow, mayBeCutByByteBound } from '../event.ts';
 import {
   CONSUMER_BATCH_BYTES_MAX,
   CONSUMER_BATCH_LINGER_MS_MAX,
   CONSUMER_PARTITION_LEASE_MS_MAX,
   CONSUMER_PARTITION_LEASE_MS_MIN,
   CONSUMER_RETRY_BACKOFF_MS_BASE,
-  EVENT_PAYLOAD_BYTES_MAX,
   POSTGRES_LOG_PARTITION_COUNT,
 } from '../limits.ts';
 import { processEventBatch } from '../process-event-batch.ts';
@@ -197,12 +196,10 @@ async function consumeOneRound(
       const emptyClaims = claims.filter((_, index) => rowCounts[index] === 0);
       if (emptyClaims.length > 0) await skipPurgedRanges(options, owner, emptyClaims);
     }
-    const payloadBytes = rows.reduce((sum, row) => sum + row.payload.length, 0);
     return {
       completedCount,
       backlog:
-        rowCounts.some((count) => count >= perPartitionLimit) ||
-        payloadBytes > CONSUMER_BATCH_BYTES_MAX - EVENT_PAYLOAD_BYTES_MAX,
+        rowCounts.some((count) => count >= perPartitionLimit) || mayBeCutByByteBound(rows, CONSUMER_BATCH_BYTES_MAX),
       resumeAtOnce: completedCount < rows.length && retryAfterMs === undefined,
     };
   } finally {

@@ -4,7 +4,13 @@
  * are single short transactions because they are rare next to purchases.
  */
 import { assert } from '@acq/assert';
-import { announceOutboxWrite, prepareOutboxInsert } from '@acq/bus';
+import {
+  announceOutboxWrite,
+  OUTBOX_EVENT_COLUMNS,
+  OUTBOX_EVENT_PARAMETER_COUNT,
+  outboxEventSource,
+  prepareOutboxInsert,
+} from '@acq/bus';
 import { withTransaction } from '@acq/db';
 import type { Fen } from '@acq/money';
 import type pg from 'pg';
@@ -306,7 +312,6 @@ WHERE t.txn_id = o.txn_id AND t.status = 'pending'
 RETURNING t.txn_id, t.reversed_at IS NOT NULL AS reversed`;
 
 const OUTCOME_COLUMN_COUNT = 12;
-const OUTBOX_EVENTS = prepareOutboxInsert([]);
 
 /**
  * UPDATE_OUTCOMES_SQL and the events of the rows it recorded (not those reversed meanwhile) in one
@@ -315,10 +320,10 @@ const OUTBOX_EVENTS = prepareOutboxInsert([]);
 const UPDATE_OUTCOMES_WITH_EVENTS_SQL = `
 WITH updated AS (${UPDATE_OUTCOMES_SQL}),
 inserted AS (
-  INSERT INTO outbox (${OUTBOX_EVENTS.columns})
-  SELECT ${OUTBOX_EVENTS.columns}
-  FROM ${OUTBOX_EVENTS.source(OUTCOME_COLUMN_COUNT + 1)}
-  JOIN unnest($${OUTCOME_COLUMN_COUNT + OUTBOX_EVENTS.parameters.length + 1}::text[]) WITH ORDINALITY
+  INSERT INTO outbox (${OUTBOX_EVENT_COLUMNS})
+  SELECT ${OUTBOX_EVENT_COLUMNS}
+  FROM ${outboxEventSource(OUTCOME_COLUMN_COUNT + 1)}
+  JOIN unnest($${OUTCOME_COLUMN_COUNT + OUTBOX_EVENT_PARAMETER_COUNT + 1}::text[]) WITH ORDINALITY
     AS event_owner(txn_id, ordinal) USING (ordinal)
   JOIN updated ON updated.txn_id = event_owner.txn_id AND NOT updated.reversed
   ORDER BY outbox_event.ordinal
