@@ -219,6 +219,14 @@ const WATCHED_HISTOGRAMS: readonly { label: string; url: string; name: string; l
   })),
 ];
 
+/** A service's Prometheus text, or '' when it does not answer in time (the report then shows '-'). */
+function metricsText(url: string, timeoutMs: number): Promise<string> {
+  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then(
+    (response) => response.text(),
+    () => '',
+  );
+}
+
 /** How often the event-loop delay gauges are read during the run (each read resets the service's window). */
 const LOOP_DELAY_SAMPLE_INTERVAL_MS = 2_000;
 
@@ -231,12 +239,7 @@ function sampleLoopDelays(): { stop(): Promise<Map<string, number[]>> } {
   const sampleOnce = async (): Promise<void> => {
     await Promise.all(
       PLATFORM_SERVICES.map(async (service) => {
-        const text = await fetch(service.readyUrl.replace(/\/readyz$/, '/metrics'), {
-          signal: AbortSignal.timeout(1_000),
-        }).then(
-          (response) => response.text(),
-          () => '',
-        );
+        const text = await metricsText(service.readyUrl.replace(/\/readyz$/, '/metrics'), 1_000);
         const match = /^nodejs_eventloop_delay_p99(?:\{[^}]*\})? ([0-9.e+-]+)/m.exec(text);
         if (match !== null) samples.get(service.name)?.push(Number(match[1]) * 1000);
       }),
@@ -268,11 +271,7 @@ function loopDelayReport(samples: Map<string, number[]>): string {
 }
 
 /** Cumulative bucket counts by upper bound, summed over every label set (or those with `labelFilter`). */
-async function histogramBuckets(url: string, name: string, labelFilter?: string): Promise<Map<number, number>> {
-  const text = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
-    (response) => response.text(),
-    () => '',
-  );
+function histogramBuckets(text: string, name: string, labelFilter?: string): Map<number, number> {
   const buckets = new Map<number, number>();
   const pattern = new RegExp(`^${name}_bucket\\{.*le="([^"]+)".*\\} ([0-9.e+]+)`);
   for (const line of text.split('\n')) {
@@ -308,9 +307,12 @@ function quantileBetween(
   return lowerBound;
 }
 
+/** Every watched histogram, each services' /metrics read once. */
 async function histogramSnapshot(): Promise<Map<number, number>[]> {
-  return Promise.all(
-    WATCHED_HISTOGRAMS.map((histogram) => histogramBuckets(histogram.url, histogram.name, histogram.labelFilter)),
+  const urls = [...new Set(WATCHED_HISTOGRAMS.map((histogram) => histogram.url))];
+  const texts = new Map(await Promise.all(urls.map(async (url) => [url, await metricsText(url, 5_000)] as const)));
+  return WATCHED_HISTOGRAMS.map((histogram) =>
+    histogramBuckets(texts.get(histogram.url) ?? '', histogram.name, histogram.labelFilter),
   );
 }
 
